@@ -1,0 +1,1 @@
+"""convgrade: the grader of the convgrade course (hidden checks, nbgrader wiring, CLI)."""

@@ -1,0 +1,284 @@
+"""Hidden checks of the assignment ``conv_layer``: one function per test cell.
+
+Each ``test_<name>(<name>)`` takes the student's function (or the grader's stand-in for it),
+compares it with ``convref`` or a brute-force oracle on derandomized hypothesis cases, and
+raises ``CheckFailed`` with targeted feedback for the chapter's known misconceptions.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from hypothesis import strategies as st
+
+import convref
+
+from ..checks import Case, CheckFailed, dims, draw, rng_array, run_cases, seeds, shapes_of
+
+N_CASES = 25
+
+
+# -- parameter counting ------------------------------------------------------------------
+
+def _shape(st_len):
+    return st.lists(dims(1, 2000), min_size=1, max_size=st_len).map(tuple)
+
+
+def test_dense_param_count(dense_param_count):
+    """Weights of a dense layer between two grids: in x out, plus one bias per output."""
+    cases = [Case(((1000, 1000), (1000,)), 10**9 + 1000, "the lecture's megapixel example")]
+    for ins, outs, bias in draw(st.tuples(_shape(3), _shape(3), st.booleans()), N_CASES):
+        n_in, n_out = math.prod(ins), math.prod(outs)
+        cases.append(Case((ins, outs), n_in * n_out + (n_out if bias else 0),
+                          f"in_shape {ins}, out_shape {outs}, bias={bias}", kwargs={"bias": bias},
+                          wrong={"the bias adds one number per output unit, not per input":
+                                 n_in * n_out + (n_in if bias else 0),
+                                 "bias=True adds one bias per output unit": n_in * n_out}))
+    return run_cases(dense_param_count, "dense_param_count", cases)
+
+
+def test_conv_param_count(conv_param_count):
+    """Weights of a conv layer: KH x KW x C x D, plus one bias per output channel."""
+    cases = []
+    strategy = st.tuples(st.one_of(dims(1, 11), st.tuples(dims(1, 11), dims(1, 11))),
+                         dims(1, 512), dims(1, 512), st.booleans())
+    for size, c_in, c_out, bias in [((3, 3), 3, 64, True), (1, 1, 1, False)] + draw(strategy, N_CASES):
+        taps = size * size if isinstance(size, int) else math.prod(size)
+        cases.append(Case((size, c_in, c_out), taps * c_in * c_out + (c_out if bias else 0),
+                          f"kernel_size {size}, {c_in} -> {c_out} channels, bias={bias}",
+                          kwargs={"bias": bias},
+                          wrong={"each output channel has one kernel per INPUT channel: "
+                                 "multiply by both channel counts": taps * c_out + (c_out if bias else 0),
+                                 "one bias per output channel, not per input channel":
+                                 taps * c_in * c_out + (c_in if bias else 0)}))
+    return run_cases(conv_param_count, "conv_param_count", cases)
+
+
+# -- re-indexing the dense layer ---------------------------------------------------------
+
+def _reindex_oracle(W):
+    h, w = W.shape[:2]
+    V = np.zeros((h, w, 2 * h - 1, 2 * w - 1))
+    for i in range(h):
+        for j in range(w):
+            for k in range(h):
+                for m in range(w):
+                    V[i, j, k - i + h - 1, m - j + w - 1] = W[i, j, k, m]
+    return V
+
+
+def test_reindex(reindex):
+    """V[i, j, a+h-1, b+w-1] = W[i, j, i+a, j+b]: the lecture's change of index, checked
+    against a brute-force loop over all (i, j, k, l)."""
+    cases = []
+    for h, w, seed in [(1, 1, 0), (2, 3, 1)] + draw(st.tuples(dims(1, 5), dims(1, 5), seeds), 15):
+        W = rng_array(seed, (h, w, h, w))
+        want = _reindex_oracle(W)
+        cases.append(Case((W,), want, f"a {h}x{w} grid (W of shape {h}x{w}x{h}x{w})",
+                          wrong={"V is indexed by the offset (a, b) = (k - i, l - j), not by (i - k, j - l)":
+                                 want[:, :, ::-1, ::-1]}))
+
+    def hint(case, shape):
+        h, w = case.args[0].shape[:2]
+        if shape == (h, w, h, w):
+            return "V needs room for every offset -(h-1)..(h-1): its last axes have 2h-1 and 2w-1 entries"
+        return None
+    return run_cases(reindex, "reindex", cases, hint)
+
+
+# -- single-channel cross-correlation and convolution ------------------------------------
+
+def _image_cases(count):
+    """(X, K) pairs: non-square, asymmetric kernels, size-1 edges, kernel as large as X."""
+    fixed = [(3, 3, 2, 2, 0), (1, 1, 1, 1, 1), (1, 6, 1, 3, 2), (5, 1, 2, 1, 3), (4, 7, 4, 7, 4),
+             (6, 8, 3, 2, 5)]
+    drawn = draw(st.tuples(dims(1, 9), dims(1, 9), dims(1, 9), dims(1, 9), seeds)
+                 .filter(lambda t: t[2] <= t[0] and t[3] <= t[1]), count)
+    return [(rng_array(s, (h, w)), rng_array(s + 1, (kh, kw))) for h, w, kh, kw, s in fixed + drawn]
+
+
+def _valid_shape_hint(case, shape):
+    X, K = case.args[-2], case.args[-1]
+    (h, w), (kh, kw) = X.shape[-2:], K.shape[-2:]
+    oh, ow = h - kh + 1, w - kw + 1
+    if shape[-2:] == (oh - 1, ow - 1) or shape[-2:] == (oh - 1, ow) or shape[-2:] == (oh, ow - 1):
+        return "one row or column short: a valid output has H - KH + 1 rows and W - KW + 1 columns"
+    if shape[-2:] == (oh + 1, ow + 1):
+        return "one row and column too many: a valid output has H - KH + 1 rows and W - KW + 1 columns"
+    if shape[-2:] == (h, w):
+        return "the output has the input's size, but a valid output is (H - KH + 1, W - KW + 1)"
+    if shape[-2:] == (ow, oh) and oh != ow:
+        return "rows and columns are swapped"
+    return None
+
+
+def _corr_cases(reference, other, other_message):
+    cases = []
+    for X, K in _image_cases(N_CASES):
+        want = reference(X, K)
+        wrong = {other_message: other(X, K)}
+        if K.shape[0] == K.shape[1]:
+            wrong["the kernel is transposed (K[a, b] must multiply X[i + a, j + b])"] = reference(X, K.T)
+        cases.append(Case((X, K), want, f"a {shapes_of(X)} image with a {shapes_of(K)} kernel",
+                          magnitude=reference(np.abs(X), np.abs(K)), wrong=wrong))
+    return cases
+
+
+def test_corr2d(corr2d):
+    """Valid cross-correlation, H[i, j] = sum_ab K[a, b] X[i + a, j + b], against convref."""
+    cases = _corr_cases(convref.correlate, convref.convolve,
+                        "this matches true convolution: the kernel is flipped. Cross-correlation "
+                        "slides K as it is")
+    return run_cases(corr2d, "corr2d", cases, _valid_shape_hint)
+
+
+def test_conv2d(conv2d):
+    """Valid true convolution: cross-correlation with the kernel flipped in both axes."""
+    cases = _corr_cases(convref.convolve, convref.correlate,
+                        "this is cross-correlation: true convolution flips the kernel in both axes")
+    for case in cases:
+        X, K = case.args
+        case.wrong["only one axis of the kernel is flipped: flip rows and columns"] = \
+            convref.correlate(X, K[::-1, :])
+        case.wrong["only one axis of the kernel is flipped: flip rows and columns "] = \
+            convref.correlate(X, K[:, ::-1])
+    return run_cases(conv2d, "conv2d", cases, _valid_shape_hint)
+
+
+# -- the lecture's local layer and its dense twin ----------------------------------------
+
+def _local_cases(count):
+    fixed = [(3, 3, 0, 0.0, 0), (1, 1, 0, 1.5, 1), (2, 5, 1, -0.5, 2), (4, 4, 2, 0.0, 3)]
+    drawn = draw(st.tuples(dims(1, 8), dims(1, 8), st.integers(0, 3),
+                           st.sampled_from([0.0, 1.0, -2.5]), seeds), count)
+    return [(rng_array(s, (h, w)), rng_array(s + 1, (2 * d + 1, 2 * d + 1)), u)
+            for h, w, d, u, s in fixed + drawn]
+
+
+def test_local_layer(local_layer):
+    """Delta-local layer with zeros outside X, output shaped like X, plus the scalar bias u."""
+    cases = []
+    for X, V, u in _local_cases(N_CASES):
+        want = u + convref.correlate(X, V, "same")
+        magnitude = abs(u) + convref.correlate(np.abs(X), np.abs(V), "same")
+        cases.append(Case((X, V), want, f"a {shapes_of(X)} image with a {shapes_of(V)} kernel, u={u}",
+                          kwargs={"u": u}, magnitude=magnitude,
+                          wrong={"V[a + Delta, b + Delta] multiplies X[i + a, j + b]: this "
+                                 "flips the kernel": u + convref.convolve(X, V, "same"),
+                                 "the bias u is missing": convref.correlate(X, V, "same"),
+                                 "values outside X must count as zero, not wrap around":
+                                 u + convref.correlate(X, V, "same", boundary="circular")}))
+
+    def hint(case, shape):
+        if shape != case.args[0].shape:
+            return "the output must have the same shape as X (X is zero outside its borders)"
+        return None
+    run_cases(local_layer, "local_layer", cases, hint)
+    bad = [np.ones((2, 2)), np.ones((3, 5)), np.ones((4, 4))]
+    outcomes = _raises(local_layer, [((np.ones((5, 5)), V), {}) for V in bad])
+    for V, raised in zip(bad, outcomes):
+        if not raised:
+            raise CheckFailed(f"local_layer must raise ValueError for a {shapes_of(V)} kernel "
+                              "(V must be square with an odd side 2*Delta + 1)")
+    return len(cases) + len(bad)
+
+
+def _raises(function, cases):
+    from ..remote import StudentError, call_many
+    return [isinstance(r, StudentError) and r.args[0].startswith("ValueError")
+            for r in call_many(function, cases)]
+
+
+def test_dense_from_kernel(dense_from_kernel):
+    """The (h, w, h, w) dense weights of the local layer, from convref.dense_matrix."""
+    cases = []
+    for X, V, _ in _local_cases(15):
+        h, w = X.shape
+        want = convref.dense_matrix(V[None, None], (1, h, w), padding="same").reshape(h, w, h, w)
+        cases.append(Case((V, h, w), want, f"a {shapes_of(V)} kernel on a {h}x{w} grid",
+                          wrong={"the kernel is flipped: W[i, j, k, l] = V[k - i + Delta, l - j + Delta]":
+                                 convref.dense_matrix(V[None, None, ::-1, ::-1], (1, h, w),
+                                                      padding="same").reshape(h, w, h, w)}))
+    return run_cases(dense_from_kernel, "dense_from_kernel", cases)
+
+
+# -- channels ------------------------------------------------------------------------------
+
+def _channel_cases(count, batched=False):
+    fixed = [(1, 1, 3, 3, 2, 2, 1, 0), (3, 2, 5, 4, 3, 2, 2, 1), (2, 3, 4, 6, 1, 1, 1, 2),
+             (1, 4, 1, 7, 1, 3, 3, 3), (3, 3, 4, 4, 4, 4, 2, 4)]
+    drawn = draw(st.tuples(dims(1, 4), dims(1, 4), dims(1, 7), dims(1, 7), dims(1, 4), dims(1, 4),
+                           dims(1, 3), seeds).filter(lambda t: t[4] <= t[2] and t[5] <= t[3]), count)
+    out = []
+    for c, d, h, w, kh, kw, n, s in fixed + drawn:
+        X = rng_array(s, ((n,) if batched else ()) + (c, h, w))
+        out.append((X, rng_array(s + 1, (d, c, kh, kw)), rng_array(s + 2, (d,))))
+    return out
+
+
+def test_corr2d_multi_in(corr2d_multi_in):
+    """Sum over input channels of per-channel cross-correlations: (C,H,W), (C,KH,KW) -> (OH,OW)."""
+    cases = []
+    for X, K, _ in _channel_cases(N_CASES):
+        K = K[0]
+        want = convref.conv(X, K[None])[0]
+        cases.append(Case((X, K), want, f"a {shapes_of(X)} input with a {shapes_of(K)} kernel",
+                          magnitude=convref.conv(np.abs(X), np.abs(K)[None])[0],
+                          wrong={"channels must be summed, each with its own kernel slice K[c]":
+                                 convref.conv(X, np.broadcast_to(K[:1], K.shape)[None])[0]
+                                 if X.shape[0] > 1 else None,
+                                 "the kernel is flipped": convref.conv(X, K[None], flip=True)[0]}))
+
+    def hint(case, shape):
+        X = case.args[0]
+        if len(shape) == 3 and shape[0] == X.shape[0]:
+            return "the channels are not summed: the output is one (OH, OW) map"
+        return _valid_shape_hint(case, shape)
+    return run_cases(corr2d_multi_in, "corr2d_multi_in", cases, hint)
+
+
+def test_corr2d_multi_in_out(corr2d_multi_in_out):
+    """One summed map per output channel: (C,H,W), (D,C,KH,KW) -> (D,OH,OW)."""
+    cases = []
+    for X, K, _ in _channel_cases(N_CASES):
+        want = convref.conv(X, K)
+        cases.append(Case((X, K), want, f"a {shapes_of(X)} input with a {shapes_of(K)} kernel",
+                          magnitude=convref.conv(np.abs(X), np.abs(K)),
+                          wrong={"the kernel is flipped": convref.conv(X, K, flip=True)}))
+
+    def hint(case, shape):
+        X, K = case.args
+        if len(shape) == 4:
+            return "the input channels are not summed: the output is (D, OH, OW)"
+        if len(shape) == 3 and shape[0] != K.shape[0] and shape[0] == X.shape[0]:
+            return "one map per INPUT channel: the output needs one map per output channel (D)"
+        return _valid_shape_hint(case, shape)
+    return run_cases(corr2d_multi_in_out, "corr2d_multi_in_out", cases, hint)
+
+
+def test_conv_layer(conv_layer):
+    """The batched layer with bias: (N,C,H,W), (D,C,KH,KW), (D,) -> (N,D,OH,OW)."""
+    cases = []
+    for i, (X, V, u) in enumerate(_channel_cases(N_CASES, batched=True)):
+        bias = None if i % 4 == 3 else u
+        want = convref.conv(X, V, bias)
+        wrong = {"the kernel is flipped": convref.conv(X, V, bias, flip=True)}
+        if bias is not None:
+            wrong["the bias is missing"] = convref.conv(X, V)
+            if X.shape[2] - V.shape[2] + 1 == V.shape[0]:
+                wrong["the bias is added along the wrong axis: u[d] belongs to output channel d"] = \
+                    convref.conv(X, V) + bias[None, None, :, None]
+            if X.shape[3] - V.shape[3] + 1 == V.shape[0]:
+                wrong["the bias is added along the wrong axis: u[d] belongs to output channel d"] = \
+                    convref.conv(X, V) + bias
+        cases.append(Case((X, V), want, f"a {shapes_of(X)} batch with a {shapes_of(V)} kernel"
+                          + (" and a bias" if bias is not None else " and u=None"),
+                          kwargs={"u": bias}, magnitude=convref.conv(np.abs(X), np.abs(V)) +
+                          (0 if bias is None else np.abs(bias)[:, None, None]), wrong=wrong))
+
+    def hint(case, shape):
+        X, V = case.args
+        if len(shape) == 4 and shape[:2] == (V.shape[0], X.shape[0]) and V.shape[0] != X.shape[0]:
+            return "batch and channel axes are swapped: the output is (N, D, OH, OW)"
+        return _valid_shape_hint(case, shape)
+    return run_cases(conv_layer, "conv_layer", cases, hint)

@@ -1,0 +1,137 @@
+"""The toolkit hidden checks are written with: deterministic cases, comparison, diagnosis.
+
+A check function (one per test cell, in ``convgrade.check.<assignment>``) draws cases with
+:func:`draw`, runs the student's function on all of them in one batch, compares with the
+reference at a tolerance scaled to the size of the terms being summed, and raises
+:class:`CheckFailed` with a message a student can act on. Messages describe a failing case by
+its shapes, never by its values, and never show check code.
+"""
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from .remote import ShortcutUsed, StudentError, call_many
+
+RTOL = 2e-5   # relative to the sum of |terms| of each output: any float32 computation meets it
+
+
+class CheckFailed(AssertionError):
+    """A hidden check's verdict: the message is what the student reads."""
+
+
+def draw(strategy, count: int) -> list:
+    """``count`` examples of ``strategy``, the same on every run and machine (derandomized,
+    no example database, no deadline, no shrinking)."""
+    return list(_draw(strategy, count))
+
+
+@functools.lru_cache(maxsize=None)
+def _draw(strategy, count):
+    found = []
+
+    @settings(derandomize=True, database=None, deadline=None, max_examples=count,
+              phases=[Phase.generate], suppress_health_check=list(HealthCheck))
+    @given(strategy)
+    def collect(example):
+        found.append(example)
+
+    collect()
+    return tuple(found)
+
+
+def rng_array(seed: int, shape, dtype=np.float64):
+    """Well-spread values for a drawn shape: hypothesis picks shapes, a seeded rng the numbers."""
+    return np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+
+
+seeds = st.integers(min_value=0, max_value=2**32 - 1)
+
+
+def dims(low=1, high=7):
+    return st.integers(min_value=low, max_value=high)
+
+
+class Case:
+    """One call of a student function: its arguments, the expected answer, and how to
+    describe it (shapes only) in feedback."""
+
+    def __init__(self, args, expected, about, kwargs=None, magnitude=None, wrong=None):
+        self.args = tuple(args)
+        self.kwargs = dict(kwargs or {})
+        self.expected = expected
+        self.about = about
+        self.magnitude = magnitude
+        self.wrong = wrong or {}     # misconception message -> the answer it would give
+
+
+def shapes_of(*arrays) -> str:
+    return " and ".join("x".join(map(str, np.shape(a))) for a in arrays)
+
+
+def run_cases(function, name: str, cases, shape_hint=None) -> int:
+    """Call ``function`` on every case in one batch and raise CheckFailed at the first miss.
+
+    ``shape_hint(case, got_shape)`` may return a targeted message for a wrong output shape.
+    Returns the number of cases checked.
+    """
+    try:
+        results = call_many(function, [(c.args, c.kwargs) for c in cases])
+    except ShortcutUsed as used:
+        raise CheckFailed(
+            f"{name} calls {', '.join(used.calls)}, a library convolution. This task asks you "
+            "to write the sum yourself (numpy slicing, einsum, tensordot, stride tricks and "
+            "numpy.fft are all fine).") from None
+    except StudentError as error:
+        raise CheckFailed(f"{name} could not be run: {error}") from None
+    for case, got in zip(cases, results):
+        if isinstance(got, StudentError):
+            raise CheckFailed(f"{name} raised on {case.about}: {got}")
+        verdict = judge(got, case, shape_hint)
+        if verdict:
+            raise CheckFailed(f"{name} is wrong on {case.about}: {verdict}")
+    return len(cases)
+
+
+def close(got, want, magnitude=None) -> bool:
+    """Equal up to float32 rounding of the sums that produced ``want``."""
+    got = np.asarray(got, dtype=np.float64)
+    want = np.asarray(want, dtype=np.float64)
+    if got.shape != want.shape:
+        return False
+    scale = np.abs(want) if magnitude is None else np.asarray(magnitude, dtype=np.float64)
+    bound = RTOL * scale + 1e-9 * max(1.0, float(np.max(scale, initial=0.0)))
+    return bool(np.all(np.abs(got - want) <= bound))
+
+
+def judge(got, case: Case, shape_hint=None):
+    """``None`` when ``got`` is right, else a short reason (a known misconception if it fits)."""
+    want = case.expected
+    if np.isscalar(want) or isinstance(want, (int, float)):
+        if isinstance(got, np.ndarray) and got.size == 1:
+            got = float(got.reshape(-1)[0])
+        if not isinstance(got, (int, float)) or isinstance(got, bool):
+            return f"expected a number, got {type(got).__name__}"
+        if got == want:
+            return None
+        for message, answer in case.wrong.items():
+            if got == answer:
+                return message
+        return f"expected {want}, got {got}"
+    got_shape = np.shape(got)
+    if not isinstance(got, np.ndarray):
+        return f"expected an array of shape {np.shape(want)}, got {type(got).__name__}"
+    if got_shape != np.shape(want):
+        hint = shape_hint(case, got_shape) if shape_hint else None
+        return hint or f"output shape {got_shape}, expected {np.shape(want)}"
+    if close(got, want, case.magnitude):
+        return None
+    for message, answer in case.wrong.items():
+        if answer is not None and np.shape(answer) == got_shape and close(got, answer, case.magnitude):
+            return message
+    if close(np.sort(got, axis=None), np.sort(np.asarray(want), axis=None)):
+        return "the right values in the wrong places (check the order of your output axes)"
+    return "the values differ from the correct answer"

@@ -1,0 +1,98 @@
+"""The ``convgrade`` command: grade, release, autograde, validate, demo (SPEC's contract)."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+
+def _venv_on_path() -> None:
+    """nbgrader runs ``alembic`` as a program: make this interpreter's scripts findable."""
+    scripts = str(Path(sys.executable).parent)
+    if scripts not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = scripts + os.pathsep + os.environ.get("PATH", "")
+
+
+def cmd_grade(args) -> int:
+    from .course import Course, CourseError
+    from .grade import CannotGrade, grade_notebook
+    from .report import github, print_results, write_results
+    try:
+        course = Course.find(args.course)
+        results, _ = grade_notebook(args.notebook, args.assignment, course)
+    except (CannotGrade, CourseError) as error:
+        print(f"convgrade grade: cannot grade: {error}", file=sys.stderr)
+        return 2
+    title = f"{results['assignment']} ({Path(args.notebook).name})"
+    if args.json:
+        write_results(results, args.json)
+    print_results(results, title)
+    github(results, title)
+    return 0
+
+
+def cmd_release(args) -> int:
+    from .release import release
+    return release(args.course, args.assignment)
+
+
+def cmd_autograde(args) -> int:
+    from .classroom import autograde_class
+    return autograde_class(args.course, args.assignment, jobs=args.jobs, export=args.export)
+
+
+def cmd_validate(args) -> int:
+    from .validate import validate
+    return validate(args.course, args.assignment, jobs=args.jobs)
+
+
+def cmd_demo(args) -> int:
+    from .demo import demo
+    return demo(args.course, args.out, students=args.students, jobs=args.jobs,
+                assignments=args.assignment)
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="convgrade", description=__doc__)
+    top.add_argument("--course", help="course folder (default: found from the working directory)")
+    sub = top.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("grade", help="grade one submitted notebook")
+    p.add_argument("notebook")
+    p.add_argument("--assignment", help="assignment id (default: from the file name or its cells)")
+    p.add_argument("--json", help="write Gradescope's results.json here")
+    p.set_defaults(run=cmd_grade)
+
+    p = sub.add_parser("release", help="regenerate assignments/ from solutions/ and check for leaks")
+    p.add_argument("assignment", nargs="*", help="assignment ids (default: all)")
+    p.set_defaults(run=cmd_release)
+
+    p = sub.add_parser("autograde", help="grade a whole class through nbgrader's gradebook")
+    p.add_argument("assignment", nargs="*", help="assignment ids (default: all with submissions)")
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    p.add_argument("--export", default="grades.csv", help="CSV export of the gradebook")
+    p.set_defaults(run=cmd_autograde)
+
+    p = sub.add_parser("validate", help="instructor self-check: solutions, release, mistake catalogue")
+    p.add_argument("assignment", nargs="*")
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    p.set_defaults(run=cmd_validate)
+
+    p = sub.add_parser("demo", help="grade a synthetic class end to end")
+    p.add_argument("assignment", nargs="*")
+    p.add_argument("--out", default="convgrade-demo", help="folder for the demo course run")
+    p.add_argument("--students", type=int, default=30)
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    p.set_defaults(run=cmd_demo)
+    return top
+
+
+def main(argv=None) -> int:
+    _venv_on_path()
+    args = parser().parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,180 @@
+"""Execute a notebook with nbgrader, but let the grader process decide every test cell.
+
+Answer cells and the visible part of each test cell run in the student's kernel as usual.
+The hidden part of a test cell never goes there: the grader runs it itself, with every
+student function it names replaced by a :class:`~convgrade.remote.KernelFunction`. The
+cell's outputs are then rewritten so that nbgrader's own scoring reads the grader's verdict:
+an error output when a check failed, none when it passed, and nothing the kernel printed
+(stderr, an error in the visible part, an ``execute_result``) can change that.
+"""
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+from jupyter_core.utils import run_sync
+from nbclient.exceptions import DeadKernelError
+from nbformat.v4 import new_output
+from nbgrader import utils
+from nbgrader.preprocessors import Execute
+from traitlets import Integer
+
+from . import policy
+from .checks import CheckFailed
+from .remote import MIME, KernelFunction, StudentError
+
+HARNESS = (Path(__file__).with_name("harness.py")).read_text()
+HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS[ \t]*\n(.*?)^[ \t]*### END HIDDEN TESTS[ \t]*\n?",
+                    re.S | re.M)
+
+
+def split_hidden(source: str):
+    """``(visible code, hidden code)`` of a test cell's source."""
+    hidden = "\n".join(m.group(1) for m in HIDDEN.finditer(source))
+    return HIDDEN.sub("", source), hidden
+
+
+def is_test_cell(cell) -> bool:
+    return cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell)
+
+
+class StudentNamespace(dict):
+    """Names the hidden code does not define itself resolve to the student's functions."""
+
+    def __init__(self, make):
+        super().__init__()
+        self._make = make
+
+    def __missing__(self, name):
+        return self._make(name)
+
+
+def _stream(text):
+    return new_output("stream", name="stdout", text=text)
+
+
+def verdict_outputs(outputs, passed: bool, message: str):
+    """Kernel outputs made harmless (stderr and errors become plain text, results become
+    displays), followed by the grader's verdict."""
+    kept = []
+    for out in outputs:
+        if out.output_type == "stream":
+            kept.append(_stream(out.text) if out.name == "stderr" else out)
+        elif out.output_type == "error":
+            kept.append(_stream(f"[visible test] {out.ename}: {out.evalue}\n"))
+        elif out.output_type == "execute_result":
+            kept.append(new_output("display_data", data=out.data, metadata=out.get("metadata", {})))
+        else:
+            kept.append(out)
+    if passed:
+        kept.append(_stream(f"\u2714 {message}\n"))
+    else:
+        kept.append(new_output("error", ename="CheckFailed", evalue=message,
+                               traceback=[f"CheckFailed: {message}"]))
+    return kept
+
+
+class ExecuteWithChecks(Execute):
+    """nbgrader's ``Execute`` with test cells judged in the grader process."""
+
+    call_timeout = Integer(policy.CALL_TIMEOUT, help="seconds for one batch of calls into "
+                           "a student function").tag(config=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # the kernel's own chatter on stderr (e.g. transport warnings) is not the student's
+        self.extra_arguments = [*self.extra_arguments, "--IPKernelApp.log_level=ERROR"]
+
+    def preprocess(self, nb, resources=None, km=None):
+        self._dead = None
+        self._started = time.monotonic()
+        return super().preprocess(nb, resources, km)
+
+    def preprocess_cell(self, cell, resources, index):
+        if index == 0 and self._dead is None:
+            self._dead = False
+            try:
+                self._run_code(HARNESS, self.call_timeout)
+            except StudentError as error:
+                self._dead = str(error)
+        if not is_test_cell(cell):
+            return self._execute(cell, resources, index)
+        source = cell.source
+        visible, hidden = split_hidden(source)
+        cell.source = visible
+        self._execute(cell, resources, index)
+        cell.source = source
+        passed, message = self._judge(hidden, cell.metadata.nbgrader.grade_id)
+        cell.outputs = verdict_outputs(cell.outputs, passed, message)
+        return cell, self.resources
+
+    def _execute(self, cell, resources, index):
+        if cell.cell_type != "code":
+            return cell, resources
+        if self._dead:
+            cell.outputs = [new_output("error", ename="NotRun", evalue=self._dead,
+                                       traceback=[f"not run: {self._dead}"])]
+            return cell, resources
+        try:
+            return super().preprocess_cell(cell, resources, index)
+        except DeadKernelError:
+            self._dead = "the kernel died (the notebook exited, crashed or ran out of memory)"
+            cell.outputs.append(new_output("error", ename="DeadKernel", evalue=self._dead,
+                                           traceback=[self._dead]))
+            return cell, resources
+
+    def _judge(self, hidden: str, gid: str):
+        """Run the hidden code here, in the grader; ``(passed, message)``."""
+        if not hidden.strip():
+            return False, f"{gid}: this test cell has no grader check, so it cannot be passed"
+        if self._dead:
+            return False, f"{gid} not checked: {self._dead}"
+        names = StudentNamespace(lambda name: KernelFunction(
+            name, self._call, policy_free=name in policy.LIBRARY_CONVOLUTION_ALLOWED))
+        try:
+            exec(compile(hidden, f"<hidden tests of {gid}>", "exec"), {"__name__": "hidden"}, names)
+        except CheckFailed as failure:
+            return False, str(failure)
+        except StudentError as error:
+            return False, f"{gid}: {error}"
+        return True, f"{gid}: passed, checked by the grader"
+
+    def _call(self, code):
+        results = self._run_code(code, self.call_timeout)
+        if results is None:
+            raise StudentError("the grader's call returned nothing (was the notebook's "
+                               "kernel tampered with?)")
+        return results
+
+    def _run_code(self, code, timeout):
+        """Execute grader code in the kernel; the last protocol message it published."""
+        found = []
+
+        def hook(msg):
+            if msg["msg_type"] == "display_data" and MIME in msg["content"].get("data", {}):
+                found.append(msg["content"]["data"][MIME])
+
+        try:
+            reply = run_sync(self.kc.execute_interactive)(
+                code, store_history=False, allow_stdin=False, stop_on_error=False,
+                timeout=timeout, output_hook=hook)
+        except TimeoutError:
+            self._interrupt()
+            raise StudentError(f"did not finish within {timeout} s") from None
+        except DeadKernelError:
+            self._dead = "the kernel died while the grader called it"
+            raise StudentError(self._dead) from None
+        if not run_sync(self.km.is_alive)():
+            self._dead = "the kernel died while the grader called it"
+            raise StudentError(self._dead)
+        if reply["content"]["status"] != "ok":
+            raise StudentError(f"{reply['content'].get('ename')}: {reply['content'].get('evalue')}")
+        return found[-1] if found else None
+
+    def _interrupt(self):
+        try:
+            run_sync(self.km.interrupt_kernel)()
+            run_sync(self.kc.execute_interactive)("pass", timeout=10, store_history=False)
+        except Exception:  # noqa: BLE001 - a kernel that ignores interrupts is killed instead
+            self._dead = "the kernel did not respond after a time-out"

@@ -1,0 +1,113 @@
+"""``convgrade validate``: the instructor's self-check of an assignment, through the real
+grading pipeline: the solution gets full marks, the blank release gets no autograded point,
+every catalogued mistake loses its points with its targeted message, every correct variant
+keeps full marks, and the release is in sync with the source and leaks nothing."""
+from __future__ import annotations
+
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import nbformat
+from rich.console import Console
+from rich.table import Table
+
+from . import catalogue
+from .course import Course
+from .grade import grade_notebook
+from .release import find_leaks
+from .students import correct_students, fill, solution_answers, wrong_students
+
+
+def _grade(job):
+    path, assignment, root = job
+    results, _ = grade_notebook(path, assignment, Course(root))
+    return results
+
+
+def autograded(results) -> dict:
+    """``{test cell: (score, max, verdict)}`` for the autograded (test) cells only."""
+    return {t["name"]: (t["score"], t["max_score"], t["output"]) for t in results["tests"]
+            if not t["name"].startswith("written")}
+
+
+def plan(course: Course, assignment: str) -> list:
+    """The notebooks to grade and what each must show: ``(label, notebook, expectations)``,
+    expectations being ``{test cell: ("full" | "zero" | message substring)}``."""
+    source_nb = nbformat.read(course.source_notebook(assignment), 4)
+    release_nb = nbformat.read(course.release_notebook(assignment), 4)
+    solution = solution_answers(source_nb)
+    tests = [f"test_{fn}" for fn in solution]
+    jobs = [("solution", fill(release_nb, solution), {t: "full" for t in tests}),
+            ("blank release", release_nb, {t: "zero" for t in tests})]
+    for k, (answers, meta) in enumerate(wrong_students(assignment)):
+        expect = {f"test_{fn}": msg for fn, (_name, msg) in meta.items()}
+        label = "wrong #%d: " % (k + 1) + ", ".join(f"{fn}={name}" for fn, (name, _) in meta.items())
+        jobs.append((label, fill(release_nb, {**solution, **answers}), expect))
+    for k, (answers, meta) in enumerate(correct_students(assignment)):
+        label = "correct #%d: " % (k + 1) + ", ".join(f"{fn}={name}" for fn, name in meta.items())
+        jobs.append((label, fill(release_nb, {**solution, **answers}),
+                     {f"test_{fn}": "full" for fn in meta}))
+    return jobs
+
+
+def check_expectations(results, expect) -> list:
+    """Problems where graded results do not meet the expectations."""
+    problems = []
+    cells = autograded(results)
+    for test, want in expect.items():
+        if test not in cells:
+            problems.append(f"{test}: no such test cell")
+            continue
+        score, maximum, verdict = cells[test]
+        if want == "full" and score != maximum:
+            problems.append(f"{test}: expected full marks, got {score:g}/{maximum:g} ({verdict})")
+        elif want == "zero" and score != 0:
+            problems.append(f"{test}: expected 0, got {score:g}/{maximum:g}")
+        elif want not in ("full", "zero"):
+            if score >= maximum:
+                problems.append(f"{test}: a catalogued mistake kept full marks")
+            elif want not in verdict:
+                problems.append(f"{test}: feedback lacks {want!r}: {verdict!r}")
+    return problems
+
+
+def run(course: Course, assignment: str, jobs: int = 2):
+    """Grade the plan in parallel: ``[(label, results, problems)]``."""
+    todo = plan(course, assignment)
+    with tempfile.TemporaryDirectory(prefix="convgrade-validate-") as tmp:
+        paths = []
+        for index, (_label, nb, _expect) in enumerate(todo):
+            path = Path(tmp) / f"{index:03d}.ipynb"
+            nbformat.write(nb, path)
+            paths.append((str(path), assignment, str(course.root)))
+        with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
+            graded = list(pool.map(_grade, paths))
+    return [(label, results, check_expectations(results, expect))
+            for (label, _nb, expect), results in zip(todo, graded)]
+
+
+def validate(root=None, assignments=(), jobs=2) -> int:
+    course = Course.find(root)
+    console = Console()
+    failures = 0
+    for assignment in list(assignments) or course.assignment_ids():
+        leaks = find_leaks(course, [assignment])
+        report = Table(title=f"convgrade validate {assignment}")
+        report.add_column("notebook", overflow="fold")
+        report.add_column("score", justify="right")
+        report.add_column("as expected", overflow="fold")
+        for label, results, problems in run(course, assignment, jobs):
+            report.add_row(label, f"{results['score']:g}/{results['max_score']:g}",
+                           "yes" if not problems else "; ".join(problems))
+            failures += bool(problems)
+        console.print(report)
+        cat = catalogue.load(assignment)
+        console.print(f"catalogue: {sum(map(len, cat.WRONG.values()))} wrong and "
+                      f"{sum(map(len, cat.CORRECT.values()))} correct variants over "
+                      f"{len(cat.WRONG)} functions; release leaks: {len(leaks)}")
+        for leak in leaks:
+            console.print(f"LEAK {leak}")
+        failures += len(leaks)
+    console.print("validate: all as expected" if not failures else f"validate: {failures} problem(s)")
+    return 0 if not failures else 1
