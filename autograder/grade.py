@@ -101,12 +101,15 @@ def score(nb, notes=()) -> dict:
         gid = grade_id(cell)
         if utils.is_solution(cell):
             output = ("manually graded: scored by the instructor later" if points is None
-                      else "no answer given")
+                      else "manually graded: no answer given")
             points = 0.0
         else:
             output = _verdict_text(cell)
-        tests.append({"name": gid, "score": float(points), "max_score": float(max_points),
-                      "output": output[:2000], "visibility": "visible"})
+        test = {"name": gid, "score": float(points), "max_score": float(max_points),
+                "output": output[:2000], "visibility": "visible"}
+        if not utils.is_solution(cell):
+            test["status"] = "passed" if points == max_points else "failed"
+        tests.append(test)
         total += float(points)
         maximum += float(max_points)
     return {"score": round(total, 4), "max_score": round(maximum, 4), "tests": tests,

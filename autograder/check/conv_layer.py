@@ -24,16 +24,42 @@ def _shape(st_len):
     return st.lists(dims(1, 2000), min_size=1, max_size=st_len).map(tuple)
 
 
+def _int64(n):
+    """What numpy's 64-bit integers make of the exact count ``n`` (they wrap around silently)."""
+    return (n + 2**63) % 2**64 - 2**63
+
+
+def _count_wrong(want, extra):
+    """Misconceptions every count can show, after the ones specific to a layer (``extra``)."""
+    wrong = dict(extra)
+    if want != _int64(want):
+        wrong["the count overflowed numpy's 64-bit integers (np.prod wraps around silently): "
+              "multiply Python ints (math.prod, or int() of each size)"] = _int64(want)
+    if float(want) != want:
+        wrong["return an exact Python int: this count is larger than 2**53, where a float or "
+              "numpy number loses its last digits"] = float(want)
+    return wrong
+
+
 def test_dense_param_count(dense_param_count):
     """Weights of a dense layer between two grids: in x out, plus one bias per output."""
-    cases = [Case(((1000, 1000), (1000,)), 10**9 + 1000, "the lecture's megapixel example")]
-    for ins, outs, bias in draw(st.tuples(_shape(3), _shape(3), st.booleans()), N_CASES):
+    fixed = [((1000, 1000), (1000,), True), ((1999, 1999, 1999), (1999, 1999), False),
+             ((2000, 2000, 2000), (2000, 2000, 2000), False)]
+    cases = []
+    for ins, outs, bias in fixed + draw(st.tuples(_shape(3), _shape(3), st.booleans()), N_CASES):
         n_in, n_out = math.prod(ins), math.prod(outs)
-        cases.append(Case((ins, outs), n_in * n_out + (n_out if bias else 0),
-                          f"in_shape {ins}, out_shape {outs}, bias={bias}", kwargs={"bias": bias},
-                          wrong={"the bias adds one number per output unit, not per input":
-                                 n_in * n_out + (n_in if bias else 0),
-                                 "bias=True adds one bias per output unit": n_in * n_out}))
+        want = n_in * n_out + (n_out if bias else 0)
+        s_in, s_out = sum(ins), sum(outs)
+        about = ("the lecture's megapixel example" if (ins, outs, bias) == fixed[0] else
+                 f"in_shape {ins}, out_shape {outs}, bias={bias}")
+        kwargs = {} if (ins, outs, bias) == fixed[0] else {"bias": bias}   # the default bias=True
+        cases.append(Case((ins, outs), want, about, kwargs=kwargs, wrong=_count_wrong(want, {
+            "the bias adds one number per output unit, not per input": n_in * n_out + (n_in if bias else 0),
+            "bias=True adds one bias per output unit": n_in * n_out,
+            "bias=False means no bias: add prod(out_shape) only when bias is true":
+            n_in * n_out + n_out,
+            "a shape holds as many entries as the PRODUCT of its sizes (a 2x3 grid has 6), not their sum":
+            s_in * s_out + (s_out if bias else 0)})))
     return run_cases(dense_param_count, "dense_param_count", cases)
 
 
@@ -44,27 +70,41 @@ def test_conv_param_count(conv_param_count):
                          dims(1, 512), dims(1, 512), st.booleans())
     for size, c_in, c_out, bias in [((3, 3), 3, 64, True), (1, 1, 1, False)] + draw(strategy, N_CASES):
         taps = size * size if isinstance(size, int) else math.prod(size)
+        wrong = {"each output channel has one kernel per INPUT channel: "
+                 "multiply by both channel counts": taps * c_out + (c_out if bias else 0),
+                 "one bias per output channel, not per input channel":
+                 taps * c_in * c_out + (c_in if bias else 0),
+                 "bias=True adds one bias per output channel": taps * c_in * c_out,
+                 "bias=False means no bias: add out_channels only when bias is true":
+                 taps * c_in * c_out + c_out}
+        if isinstance(size, int):
+            wrong["an int kernel_size k means a k x k kernel: k * k weights per channel pair"] = \
+                size * c_in * c_out + (c_out if bias else 0)
         cases.append(Case((size, c_in, c_out), taps * c_in * c_out + (c_out if bias else 0),
                           f"kernel_size {size}, {c_in} -> {c_out} channels, bias={bias}",
-                          kwargs={"bias": bias},
-                          wrong={"each output channel has one kernel per INPUT channel: "
-                                 "multiply by both channel counts": taps * c_out + (c_out if bias else 0),
-                                 "one bias per output channel, not per input channel":
-                                 taps * c_in * c_out + (c_in if bias else 0)}))
+                          kwargs={"bias": bias}, wrong=wrong))
     return run_cases(conv_param_count, "conv_param_count", cases)
 
 
 # -- re-indexing the dense layer ---------------------------------------------------------
 
-def _reindex_oracle(W):
+def _reindex_oracle(W, shift=True):
+    """The definition as a loop; ``shift=False`` stores offset a at index a itself (where a
+    negative offset wraps around to the end of the axis, as a numpy index does)."""
     h, w = W.shape[:2]
     V = np.zeros((h, w, 2 * h - 1, 2 * w - 1))
     for i in range(h):
         for j in range(w):
             for k in range(h):
                 for m in range(w):
-                    V[i, j, k - i + h - 1, m - j + w - 1] = W[i, j, k, m]
+                    V[i, j, k - i + (h - 1) * shift, m - j + (w - 1) * shift] = W[i, j, k, m]
     return V
+
+
+def _truncated(want):
+    """The answer of a float computation stored in an int array (each entry cut to an int)."""
+    return {"the output was truncated to integers: build it as a float array "
+            "(np.zeros(shape), not dtype=int)": np.trunc(want)}
 
 
 def test_reindex(reindex):
@@ -76,12 +116,20 @@ def test_reindex(reindex):
         want = _reindex_oracle(W)
         cases.append(Case((W,), want, f"a {h}x{w} grid (W of shape {h}x{w}x{h}x{w})",
                           wrong={"V is indexed by the offset (a, b) = (k - i, l - j), not by (i - k, j - l)":
-                                 want[:, :, ::-1, ::-1]}))
+                                 want[:, :, ::-1, ::-1],
+                                 "offset a belongs at index a + h - 1 (and b at b + w - 1): a negative "
+                                 "index wraps around to the end of the axis": _reindex_oracle(W, False),
+                                 "W[i, j, k, l] weights input pixel (k, l) for OUTPUT pixel (i, j): "
+                                 "the first two axes of W are the output": _reindex_oracle(
+                                     W.transpose(2, 3, 0, 1)),
+                                 **_truncated(want)}))
 
     def hint(case, shape):
         h, w = case.args[0].shape[:2]
         if shape == (h, w, h, w):
             return "V needs room for every offset -(h-1)..(h-1): its last axes have 2h-1 and 2w-1 entries"
+        if h != w and shape in ((h, w, 2 * h - 1, 2 * h - 1), (h, w, 2 * w - 1, 2 * w - 1)):
+            return "on a non-square grid the offset axes differ: 2h-1 row offsets, 2w-1 column offsets"
         return None
     return run_cases(reindex, "reindex", cases, hint)
 
@@ -103,10 +151,10 @@ def _valid_shape_hint(case, shape):
     oh, ow = h - kh + 1, w - kw + 1
     if shape[-2:] == (oh - 1, ow - 1) or shape[-2:] == (oh - 1, ow) or shape[-2:] == (oh, ow - 1):
         return "one row or column short: a valid output has H - KH + 1 rows and W - KW + 1 columns"
-    if shape[-2:] == (oh + 1, ow + 1):
-        return "one row and column too many: a valid output has H - KH + 1 rows and W - KW + 1 columns"
     if shape[-2:] == (h, w):
         return "the output has the input's size, but a valid output is (H - KH + 1, W - KW + 1)"
+    if shape[-2:] == (oh + 1, ow + 1):
+        return "one row and column too many: a valid output has H - KH + 1 rows and W - KW + 1 columns"
     if shape[-2:] == (ow, oh) and oh != ow:
         return "rows and columns are swapped"
     return None
@@ -116,7 +164,7 @@ def _corr_cases(reference, other, other_message):
     cases = []
     for X, K in _image_cases(N_CASES):
         want = reference(X, K)
-        wrong = {other_message: other(X, K)}
+        wrong = {other_message: other(X, K), **_truncated(reference(X, K))}
         if K.shape[0] == K.shape[1]:
             wrong["the kernel is transposed (K[a, b] must multiply X[i + a, j + b])"] = reference(X, K.T)
         cases.append(Case((X, K), want, f"a {shapes_of(X)} image with a {shapes_of(K)} kernel",
@@ -142,6 +190,13 @@ def test_conv2d(conv2d):
             convref.correlate(X, K[::-1, :])
         case.wrong["only one axis of the kernel is flipped: flip rows and columns "] = \
             convref.correlate(X, K[:, ::-1])
+        if K.shape[0] == K.shape[1]:
+            case.wrong["true convolution flips the kernel in both axes (K[::-1, ::-1]); "
+                       "transposing it is not the same"] = convref.correlate(X, K.T)
+            case.wrong["the kernel is rotated by 90 degrees: true convolution turns it by 180 "
+                       "(flip both axes)"] = convref.correlate(X, np.rot90(K))
+            case.wrong["the kernel is rotated by 90 degrees: true convolution turns it by 180 "
+                       "(flip both axes) "] = convref.correlate(X, np.rot90(K, -1))
     return run_cases(conv2d, "conv2d", cases, _valid_shape_hint)
 
 
@@ -161,16 +216,31 @@ def test_local_layer(local_layer):
     for X, V, u in _local_cases(N_CASES):
         want = u + convref.correlate(X, V, "same")
         magnitude = abs(u) + convref.correlate(np.abs(X), np.abs(V), "same")
+        d = V.shape[0] // 2
+        wrong = {"V[a + Delta, b + Delta] multiplies X[i + a, j + b]: this "
+                 "flips the kernel": u + convref.convolve(X, V, "same"),
+                 "the bias u is missing": convref.correlate(X, V, "same"),
+                 "values outside X must count as zero, not wrap around":
+                 u + convref.correlate(X, V, "same", boundary="circular"),
+                 "values outside X must count as zero, not repeat the edge":
+                 u + convref.correlate(X, V, "same", boundary="replicate"),
+                 "the zero padding must be split: Delta rows and columns on EACH side of X, "
+                 "not 2 * Delta on one side": u + convref.correlate(np.pad(X, ((0, 2 * d), (0, 2 * d))), V),
+                 "the zero padding must be split: Delta rows and columns on EACH side of X, "
+                 "not 2 * Delta on one side ": u + convref.correlate(np.pad(X, ((2 * d, 0), (2 * d, 0))), V),
+                 **_truncated(want)}
+        if d < min(X.shape):
+            wrong["values outside X must count as zero, not mirror the image"] = \
+                u + convref.correlate(X, V, "same", boundary="reflect")
         cases.append(Case((X, V), want, f"a {shapes_of(X)} image with a {shapes_of(V)} kernel, u={u}",
-                          kwargs={"u": u}, magnitude=magnitude,
-                          wrong={"V[a + Delta, b + Delta] multiplies X[i + a, j + b]: this "
-                                 "flips the kernel": u + convref.convolve(X, V, "same"),
-                                 "the bias u is missing": convref.correlate(X, V, "same"),
-                                 "values outside X must count as zero, not wrap around":
-                                 u + convref.correlate(X, V, "same", boundary="circular")}))
+                          kwargs={"u": u}, magnitude=magnitude, wrong=wrong))
 
     def hint(case, shape):
         if shape != case.args[0].shape:
+            (h, w), k = case.args[0].shape, case.args[1].shape[0]
+            if shape == (h - k + 1, w - k + 1):
+                return ("this is the valid output: pad X with Delta zeros on each side so the "
+                        "output has the same shape as X")
             return "the output must have the same shape as X (X is zero outside its borders)"
         return None
     run_cases(local_layer, "local_layer", cases, hint)
@@ -198,8 +268,17 @@ def test_dense_from_kernel(dense_from_kernel):
         cases.append(Case((V, h, w), want, f"a {shapes_of(V)} kernel on a {h}x{w} grid",
                           wrong={"the kernel is flipped: W[i, j, k, l] = V[k - i + Delta, l - j + Delta]":
                                  convref.dense_matrix(V[None, None, ::-1, ::-1], (1, h, w),
-                                                      padding="same").reshape(h, w, h, w)}))
-    return run_cases(dense_from_kernel, "dense_from_kernel", cases)
+                                                      padding="same").reshape(h, w, h, w),
+                                 **_truncated(want)}))
+
+    def hint(case, shape):
+        _, h, w = case.args
+        if shape == (h * w, h * w):
+            return "W has four axes (h, w, h, w): reshape the (h*w, h*w) matrix"
+        if h != w and shape == (w, h, w, h):
+            return "h is the number of rows and w of columns: W has shape (h, w, h, w)"
+        return None
+    return run_cases(dense_from_kernel, "dense_from_kernel", cases, hint)
 
 
 # -- channels ------------------------------------------------------------------------------
@@ -227,7 +306,16 @@ def test_corr2d_multi_in(corr2d_multi_in):
                           wrong={"channels must be summed, each with its own kernel slice K[c]":
                                  convref.conv(X, np.broadcast_to(K[:1], K.shape)[None])[0]
                                  if X.shape[0] > 1 else None,
-                                 "the kernel is flipped": convref.conv(X, K[None], flip=True)[0]}))
+                                 "the kernel is flipped": convref.conv(X, K[None], flip=True)[0],
+                                 "the channels are averaged: the layer SUMS over input channels":
+                                 want / X.shape[0] if X.shape[0] > 1 else None,
+                                 "each input channel c pairs with its own kernel slice K[c], not with "
+                                 "every slice": convref.correlate(X.sum(0), K.sum(0))
+                                 if X.shape[0] > 1 else None,
+                                 "the kernel is transposed (K[c, a, b] must multiply X[c, i + a, j + b])":
+                                 convref.conv(X, K.transpose(0, 2, 1)[None])[0]
+                                 if K.shape[1] == K.shape[2] else None,
+                                 **_truncated(want)}))
 
     def hint(case, shape):
         X = case.args[0]
@@ -244,7 +332,14 @@ def test_corr2d_multi_in_out(corr2d_multi_in_out):
         want = convref.conv(X, K)
         cases.append(Case((X, K), want, f"a {shapes_of(X)} input with a {shapes_of(K)} kernel",
                           magnitude=convref.conv(np.abs(X), np.abs(K)),
-                          wrong={"the kernel is flipped": convref.conv(X, K, flip=True)}))
+                          wrong={"the kernel is flipped": convref.conv(X, K, flip=True),
+                                 "K is (D, C, KH, KW): its FIRST axis is the output channel, the "
+                                 "second the input channel": convref.conv(X, K.transpose(1, 0, 2, 3))
+                                 if K.shape[0] == K.shape[1] else None,
+                                 "each input channel c pairs with its own kernel slice K[d, c], not with "
+                                 "every slice": convref.conv(X.sum(0)[None], K.sum(1)[:, None])
+                                 if X.shape[0] > 1 else None,
+                                 **_truncated(want)}))
 
     def hint(case, shape):
         X, K = case.args
@@ -252,25 +347,32 @@ def test_corr2d_multi_in_out(corr2d_multi_in_out):
             return "the input channels are not summed: the output is (D, OH, OW)"
         if len(shape) == 3 and shape[0] != K.shape[0] and shape[0] == X.shape[0]:
             return "one map per INPUT channel: the output needs one map per output channel (D)"
+        if shape == case.expected.shape[1:] + case.expected.shape[:1]:
+            return "the output channels come last: the output is (D, OH, OW), channel axis first"
         return _valid_shape_hint(case, shape)
     return run_cases(corr2d_multi_in_out, "corr2d_multi_in_out", cases, hint)
 
 
 def test_conv_layer(conv_layer):
     """The batched layer with bias: (N,C,H,W), (D,C,KH,KW), (D,) -> (N,D,OH,OW)."""
+    # first a layer with D = OH = OW, where a bias added along a spatial axis gives an
+    # answer to diagnose rather than a broadcasting error
+    layers = [(rng_array(7, (2, 2, 4, 4)), rng_array(8, (3, 2, 2, 2)), rng_array(9, (3,)))]
+    layers += [(X, V, None if i % 4 == 3 else u)
+               for i, (X, V, u) in enumerate(_channel_cases(N_CASES, batched=True))]
     cases = []
-    for i, (X, V, u) in enumerate(_channel_cases(N_CASES, batched=True)):
-        bias = None if i % 4 == 3 else u
+    for X, V, bias in layers:
         want = convref.conv(X, V, bias)
         wrong = {"the kernel is flipped": convref.conv(X, V, bias, flip=True)}
         if bias is not None:
             wrong["the bias is missing"] = convref.conv(X, V)
             if X.shape[2] - V.shape[2] + 1 == V.shape[0]:
-                wrong["the bias is added along the wrong axis: u[d] belongs to output channel d"] = \
+                wrong["the bias is added along the wrong axis: u[d] belongs to output channel d "] = \
                     convref.conv(X, V) + bias[None, None, :, None]
             if X.shape[3] - V.shape[3] + 1 == V.shape[0]:
                 wrong["the bias is added along the wrong axis: u[d] belongs to output channel d"] = \
                     convref.conv(X, V) + bias
+        wrong.update(_truncated(want))
         cases.append(Case((X, V), want, f"a {shapes_of(X)} batch with a {shapes_of(V)} kernel"
                           + (" and a bias" if bias is not None else " and u=None"),
                           kwargs={"u": bias}, magnitude=convref.conv(np.abs(X), np.abs(V)) +
@@ -280,5 +382,12 @@ def test_conv_layer(conv_layer):
         X, V = case.args
         if len(shape) == 4 and shape[:2] == (V.shape[0], X.shape[0]) and V.shape[0] != X.shape[0]:
             return "batch and channel axes are swapped: the output is (N, D, OH, OW)"
+        if len(shape) == 3:
+            return "the batch axis is missing: the output is (N, D, OH, OW), one stack of maps per image"
+        n, d, oh, ow = case.expected.shape
+        if shape == (n, oh, ow, d):
+            return "the output channels come last: the output is (N, D, OH, OW), channels after the batch"
+        if len(shape) == 5:
+            return "the input channels are not summed: the output is (N, D, OH, OW)"
         return _valid_shape_hint(case, shape)
     return run_cases(conv_layer, "conv_layer", cases, hint)

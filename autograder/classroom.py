@@ -1,0 +1,134 @@
+"""``convgrade autograde``: a whole class through nbgrader's gradebook, in parallel.
+
+Each submission (``submitted/<student>/<assignment>/``) is autograded by nbgrader with
+convgrade's pipeline (see ``nbgrader_wiring``) in one of ``jobs`` worker processes, then gets
+its feedback HTML; a submission that cannot be graded is reported and the batch goes on.
+The gradebook is SQLite by default; the scores are exported to CSV at the end.
+"""
+from __future__ import annotations
+
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from multiprocessing import get_context
+from pathlib import Path
+
+from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.plugins.export import CsvExportPlugin
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from .course import Course
+from .nbgrader_api import api, course_config, require
+
+_worker_config = None
+
+
+def class_config(course: Course, class_dir: Path):
+    """nbgrader config for a class run in ``class_dir`` on ``course``'s assignments."""
+    class_dir = Path(class_dir).resolve()
+    if class_dir == course.root:
+        return course_config(course.root)
+    return course_config(course.root, class_dir / "gradebook.db", root=str(class_dir),
+                         source_directory=str(course.solutions), release_directory="release")
+
+
+def _init(config):
+    global _worker_config
+    _worker_config = config
+
+
+def _grade_one(job):
+    """Autograde and write feedback for one submission; returns ``(job, error or None)``."""
+    assignment, student = job
+    grader = api(_worker_config)
+    for attempt in range(5):
+        result = grader.autograde(assignment, student, force=True, create=True)
+        if result.get("success") or "database is locked" not in str(result.get("log", "")):
+            break
+        time.sleep(0.5 * (attempt + 1))
+    if not result.get("success"):
+        lines = [ln for ln in str(result.get("log") or result.get("error") or "").splitlines()
+                 if "ERROR" in ln or "Error" in ln]
+        return job, (lines[-1] if lines else "autograde failed")[-300:]
+    feedback = grader.generate_feedback(assignment, student, force=True)
+    return job, None if feedback.get("success") else "feedback failed"
+
+
+def submissions(class_dir: Path, assignments=()) -> list:
+    found = sorted((p.parent.name, p.parent.parent.name)
+                   for p in Path(class_dir, "submitted").glob("*/*/*.ipynb"))
+    found = sorted(set(found))
+    return [(a, s) for a, s in found if not assignments or a in assignments]
+
+
+def grade_class(course: Course, class_dir, assignments=(), jobs=2, console=None) -> dict:
+    """Autograde every submission under ``class_dir``; returns ``{(assignment, student): error}``
+    for the ones that could not be graded."""
+    console = console or Console()
+    config = class_config(course, class_dir)
+    todo = submissions(class_dir, assignments)
+    grader = api(config)
+    for assignment in sorted({a for a, _ in todo}):
+        require(grader.generate_assignment(assignment, force=True), f"registering {assignment}")
+    with Gradebook(config.CourseDirectory.db_url) as gradebook:
+        for student in sorted({s for _, s in todo}):
+            gradebook.update_or_create_student(student)
+    failed = {}
+    with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=get_context("spawn"),
+                             initializer=_init, initargs=(config,)) as pool, \
+            Progress(console=console, transient=False) as progress:
+        task = progress.add_task(f"grading {len(todo)} submissions on {jobs} workers", total=len(todo))
+        for future in as_completed([pool.submit(_grade_one, job) for job in todo]):
+            job, error = future.result()
+            if error:
+                failed[job] = error
+            progress.advance(task)
+    return failed
+
+
+def export_csv(config, path) -> None:
+    with Gradebook(config.CourseDirectory.db_url) as gradebook:
+        CsvExportPlugin(to=str(path)).export(gradebook)
+
+
+def score_table(config, assignments, students, notes=None) -> Table:
+    """Students by assignment, from the gradebook."""
+    notes = notes or {}
+    out = Table(title="class scores (autograded points; written answers await manual grading)")
+    out.add_column("student")
+    for assignment in assignments:
+        out.add_column(assignment, justify="right")
+    out.add_column("about", overflow="fold")
+    with Gradebook(config.CourseDirectory.db_url) as gradebook:
+        for student in students:
+            row = [student]
+            for assignment in assignments:
+                try:
+                    sub = gradebook.find_submission(assignment, student)
+                    row.append(f"{sub.score:g}/{sub.max_score:g}")
+                except MissingEntry:
+                    row.append("-")
+            out.add_row(*row, notes.get(student, ""))
+    return out
+
+
+def autograde_class(root=None, assignments=(), jobs=2, export="grades.csv", class_dir=None) -> int:
+    course = Course.find(root)
+    class_dir = Path(class_dir or course.root)
+    console = Console()
+    todo = submissions(class_dir, assignments)
+    if not todo:
+        console.print(f"no submissions under {class_dir / 'submitted'} "
+                      "(expected submitted/<student>/<assignment>/<notebook>.ipynb)")
+        return 1
+    failed = grade_class(course, class_dir, assignments, jobs, console)
+    config = class_config(course, class_dir)
+    export_csv(config, class_dir / export)
+    ids = sorted({a for a, _ in todo})
+    console.print(score_table(config, ids, sorted({s for _, s in todo})))
+    for (assignment, student), error in sorted(failed.items()):
+        console.print(f"[red]not graded[/red] {student}/{assignment}: {error}")
+    console.print(f"gradebook: {config.CourseDirectory.db_url}; CSV: {class_dir / export}; "
+                  f"feedback: {class_dir / 'feedback'}")
+    return 0

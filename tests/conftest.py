@@ -1,0 +1,48 @@
+"""Shared fixtures: the course in this checkout, notebooks built from its release, and a
+helper that grades a notebook through the real pipeline (``convgrade grade``)."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CONVGRADE = [sys.executable, "-m", "convgrade.cli"]
+
+
+@pytest.fixture(scope="session")
+def course():
+    from convgrade.course import Course
+    return Course(ROOT)
+
+
+def release_nb(assignment="conv_layer"):
+    return nbformat.read(ROOT / "assignments" / assignment / f"{assignment}.ipynb", 4)
+
+
+def source_nb(assignment="conv_layer"):
+    return nbformat.read(ROOT / "solutions" / assignment / f"{assignment}.ipynb", 4)
+
+
+def run_grade(path, tmp_path, *extra):
+    """``convgrade grade`` as a subprocess; returns (exit code, results dict or None, output)."""
+    out = Path(tmp_path) / f"{Path(path).stem}-results.json"
+    if out.exists():
+        out.unlink()
+    proc = subprocess.run([*CONVGRADE, "grade", str(path), "--json", str(out), *extra],
+                          capture_output=True, text=True, cwd=ROOT, timeout=600)
+    results = json.loads(out.read_text()) if out.exists() else None
+    return proc.returncode, results, proc.stdout + proc.stderr
+
+
+def scores(results) -> dict:
+    return {t["name"]: t["score"] for t in results["tests"]}
+
+
+def write(nb, path):
+    nbformat.write(nb, path)
+    return path

@@ -1,0 +1,163 @@
+"""The grading pipeline end to end on ``conv_layer``, through ``convgrade grade``."""
+from __future__ import annotations
+
+import copy
+import json
+
+import jsonschema
+import pytest
+
+from conftest import ROOT, release_nb, run_grade, scores, source_nb, write
+from convgrade.students import CHEAT, fill, solution_answers, tamper
+
+# Gradescope's autograder results format (its documentation's fields and value sets).
+GRADESCOPE_SCHEMA = {
+    "type": "object",
+    "required": ["tests"],
+    "properties": {
+        "score": {"type": "number"},
+        "execution_time": {"type": "number"},
+        "output": {"type": "string"},
+        "visibility": {"enum": ["hidden", "after_due_date", "after_published", "visible"]},
+        "tests": {"type": "array", "items": {
+            "type": "object",
+            "required": ["name", "score", "max_score"],
+            "properties": {
+                "name": {"type": "string"}, "score": {"type": "number"},
+                "max_score": {"type": "number"}, "output": {"type": "string"},
+                "status": {"enum": ["passed", "failed"]},
+                "visibility": {"enum": ["hidden", "after_due_date", "after_published", "visible"]},
+            }}},
+    },
+}
+
+WRONG_CORR2D = """import numpy as np
+def corr2d(X, K):
+    kh, kw = K.shape
+    F = K[::-1, ::-1]
+    out = np.zeros((X.shape[0] - kh + 1, X.shape[1] - kw + 1))
+    for i in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            out[i, j] = (X[i:i + kh, j:j + kw] * F).sum()
+    return out
+"""
+
+
+@pytest.fixture(scope="module")
+def solution_path(tmp_path_factory):
+    path = tmp_path_factory.mktemp("sol") / "conv_layer.ipynb"
+    return write(fill(release_nb(), solution_answers(source_nb())), path)
+
+
+@pytest.fixture(scope="module")
+def solution_graded(solution_path, tmp_path_factory):
+    return run_grade(solution_path, tmp_path_factory.mktemp("sol-results"))
+
+
+def test_solution_gets_full_marks(solution_graded):
+    code, results, output = solution_graded
+    assert code == 0, output
+    jsonschema.validate(results, GRADESCOPE_SCHEMA)
+    auto = [t for t in results["tests"] if not t["name"].startswith("written")]
+    assert len(auto) == 10
+    assert all(t["score"] == t["max_score"] > 0 for t in auto), auto
+    written = [t for t in results["tests"] if t["name"].startswith("written")]
+    assert written and all(t["score"] == 0 and "manual" in t["output"] for t in written)
+
+
+def test_blank_release_scores_zero(tmp_path):
+    code, results, output = run_grade(ROOT / "assignments/conv_layer/conv_layer.ipynb", tmp_path)
+    assert code == 0, output
+    jsonschema.validate(results, GRADESCOPE_SCHEMA)
+    assert results["score"] == 0
+    assert results["max_score"] > 0
+    assert len(json.dumps(results)) < 1_000_000
+
+
+def test_regrade_gives_identical_scores(solution_path, solution_graded, tmp_path):
+    _, again, _ = run_grade(solution_path, tmp_path)
+    first = solution_graded[1]
+    strip = lambda r: {k: v for k, v in r.items() if k != "execution_time"}  # noqa: E731
+    assert strip(again) == strip(first)
+
+
+def test_patched_allclose_gains_nothing(tmp_path):
+    answers = solution_answers(source_nb())
+    wrong = write(fill(release_nb(), {**answers, "corr2d": WRONG_CORR2D}), tmp_path / "wrong.ipynb")
+    cheat = write(fill(release_nb(), {**answers, "corr2d": CHEAT + WRONG_CORR2D}), tmp_path / "cheat.ipynb")
+    _, honest, _ = run_grade(wrong, tmp_path, "--assignment", "conv_layer")
+    _, cheated, _ = run_grade(cheat, tmp_path, "--assignment", "conv_layer")
+    assert scores(honest)["test_corr2d"] == 0
+    assert "flipped" in {t["name"]: t["output"] for t in honest["tests"]}["test_corr2d"]
+    assert scores(cheated) == scores(honest)
+
+
+def test_tampered_test_cells_are_restored(tmp_path):
+    answers = solution_answers(source_nb())
+    nb = tamper(fill(release_nb(), {**answers, "corr2d": WRONG_CORR2D}))
+    _, results, _ = run_grade(write(nb, tmp_path / "conv_layer.ipynb"), tmp_path)
+    got = scores(results)
+    assert got["test_corr2d"] == 0
+    assert results["max_score"] == 22            # points restored from the source, not 100 each
+    # the solution's conv2d calls corr2d, so it inherits the mistake; the written answer is blank
+    assert got["test_conv2d"] == 0
+    assert sum(got.values()) == results["score"] == 22 - 2 - 3 - 2
+
+
+def test_visible_assert_failing_in_kernel_cannot_pass_without_grader(tmp_path):
+    # Replace a test cell's visible code with an always-passing statement and remove its
+    # hidden part: the restored source decides, so the wrong corr2d still scores 0.
+    answers = solution_answers(source_nb())
+    nb = fill(release_nb(), {**answers, "corr2d": WRONG_CORR2D})
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "test_corr2d":
+            cell.metadata.nbgrader["grade_id"] = "renamed"
+    _, results, _ = run_grade(write(nb, tmp_path / "conv_layer.ipynb"), tmp_path)
+    assert scores(results)["test_corr2d"] == 0
+    assert "renamed" not in scores(results)
+
+
+def test_honest_noise_costs_nothing(tmp_path):
+    answers = solution_answers(source_nb())
+    noisy = answers["corr2d"].replace(
+        "def corr2d(X, K):",
+        "import sys, warnings\ndef corr2d(X, K):\n    warnings.warn('a harmless warning')\n"
+        "    print('debug output ' * 50, file=sys.stderr)\n    print('more' * 100)", 1)
+    assert noisy != answers["corr2d"]
+    nb = fill(release_nb(), {**answers, "corr2d": noisy})
+    _, results, _ = run_grade(write(nb, tmp_path / "conv_layer.ipynb"), tmp_path)
+    assert scores(results)["test_corr2d"] == 3
+
+
+@pytest.mark.parametrize("content, reason", [
+    ("", "empty"),
+    ("{not json", "not a notebook"),
+    ('{"cells": [], "nbformat": 3, "metadata": {}}', "nbformat"),
+    ('["a list"]', "not a notebook"),
+])
+def test_bad_files_get_a_one_line_reason(tmp_path, content, reason):
+    path = tmp_path / "conv_layer.ipynb"
+    path.write_text(content)
+    code, results, output = run_grade(path, tmp_path)
+    assert code == 2 and results is None
+    assert reason in output and len(output.strip().splitlines()) == 1
+
+
+def test_unknown_assignment_is_refused(tmp_path, solution_path):
+    code, _, output = run_grade(solution_path, tmp_path, "--assignment", "no_such_assignment")
+    assert code == 2 and "unknown assignment" in output
+
+
+def test_github_actions_summary_and_annotation(tmp_path, solution_path):
+    import os
+    import subprocess
+    from conftest import CONVGRADE
+    summary = tmp_path / "summary.md"
+    env = {**os.environ, "GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary)}
+    proc = subprocess.run([*CONVGRADE, "grade", str(solution_path)], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0
+    assert "::notice title=convgrade score::" in proc.stdout
+    assert "20 / 22" in proc.stdout.split("::notice")[1]
+    text = summary.read_text()
+    assert "| test_corr2d | 3 / 3 |" in text
