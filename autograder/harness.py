@@ -84,28 +84,94 @@ def _install(user_ns):
             guard_module(sys.modules[name])
     sys.meta_path.insert(0, GuardOnImport())
 
+    limit = {"items": 5_000_000}
+
     def encode(value):
-        if isinstance(value, (bool, int, float)) or value is None:
-            return {"json": value}
-        if isinstance(value, (tuple, list)) and all(isinstance(v, (bool, int, float)) for v in value):
-            return {"json": list(value)}
+        """Plain data only: numbers, strings, containers, numeric arrays as .npy, sympy
+        expressions as trees. Anything else is reported, not converted."""
+        if value is None or isinstance(value, (bool, str)):
+            return {"json": value if not isinstance(value, str) else value[:10_000]}
+        if isinstance(value, int):
+            return {"json": int(value)}
+        if isinstance(value, float):
+            return {"json": float(value)}
+        if isinstance(value, (list, tuple, set, frozenset)):
+            kind = {list: "list", tuple: "tuple"}.get(type(value), "set")
+            return {kind: [encode(v) for v in list(value)[:100_000]]}
+        if isinstance(value, dict):
+            return {"dict": {str(k): encode(v) for k, v in list(value.items())[:10_000]}}
+        if type(value).__module__.startswith("sympy"):
+            return {"sym": sym_tree(value)}
         array = np.asarray(value)
-        if array.size > 5_000_000:
-            return {"error": f"returned an array of {array.size} numbers, far more than asked for"}
+        if array.size > limit["items"]:
+            raise ValueError(f"returned an array of {array.size} numbers, far more than asked for")
+        if array.dtype == object and array.size <= 100_000:
+            return {"objarray": list(array.shape), "items": [encode(v) for v in array.ravel()]}
         if array.dtype.kind not in "biuf":
-            return {"error": f"returned {type(value).__name__} of dtype {array.dtype}, "
-                             "not an array of real numbers"}
+            raise ValueError(f"returned {type(value).__name__} of dtype {array.dtype}, "
+                             "not an array of real numbers")
         buffer = io.BytesIO()
         np.save(buffer, np.ascontiguousarray(array), allow_pickle=False)
         return {"npy": base64.b64encode(buffer.getvalue()).decode("ascii")}
 
+    ASSUME = ("integer", "real", "positive", "nonnegative")
+
+    def sym_tree(expr):
+        import sympy
+        if isinstance(expr, sympy.Symbol):
+            return ["S", expr.name] + sorted(k for k in ASSUME
+                                          if expr.assumptions0.get(k))
+        if isinstance(expr, sympy.Integer):
+            return ["I", str(int(expr))]
+        if isinstance(expr, sympy.Rational):
+            return ["Q", str(expr.p), str(expr.q)]
+        if isinstance(expr, sympy.Float):
+            return ["F", str(expr)]
+        ops = {sympy.Add: "+", sympy.Mul: "*", sympy.Pow: "^"}
+        if type(expr) in ops:
+            return [ops[type(expr)]] + [sym_tree(a) for a in expr.args]
+        if isinstance(expr, sympy.Indexed):
+            return ["X", str(expr.base.label)] + [sym_tree(i) for i in expr.indices]
+        if isinstance(expr, sympy.Sum):
+            return ["Σ", sym_tree(expr.function)] + [[sym_tree(v) for v in lim] for lim in expr.limits]
+        if isinstance(expr, sympy.core.function.AppliedUndef):
+            return ["A", expr.func.__name__] + [sym_tree(a) for a in expr.args]
+        raise ValueError(f"returned a sympy {type(expr).__name__}; only symbols, numbers, +, *, powers, f(x), x[i] and Sum can be graded")
+
+    def from_tree(tree):
+        import sympy
+        head = tree[0]
+        if head == "S":
+            return sympy.Symbol(tree[1], **{k: True for k in tree[2:] if k in ASSUME})
+        if head == "I":
+            return sympy.Integer(int(tree[1]))
+        if head == "Q":
+            return sympy.Rational(int(tree[1]), int(tree[2]))
+        if head == "F":
+            return sympy.Float(tree[1])
+        if head == "X":
+            return sympy.IndexedBase(tree[1])[tuple(from_tree(t) for t in tree[2:])]
+        if head == "A":
+            return sympy.Function(tree[1])(*[from_tree(t) for t in tree[2:]])
+        if head == "Σ":
+            return sympy.Sum(from_tree(tree[1]), *[tuple(from_tree(t) for t in lim) for lim in tree[2:]])
+        args = [from_tree(t) for t in tree[1:]]
+        return {"+": sympy.Add, "*": sympy.Mul, "^": sympy.Pow}[head](*args)
+
     def decode(item):
         if "npy" in item:
             return np.load(io.BytesIO(base64.b64decode(item["npy"])), allow_pickle=False)
-        if "tuple" in item:
-            return tuple(decode(v) for v in item["tuple"])
-        if "list" in item:
-            return [decode(v) for v in item["list"]]
+        if "objarray" in item:
+            out = np.empty(len(item["items"]), dtype=object)
+            out[:] = [decode(v) for v in item["items"]]
+            return out.reshape(item["objarray"])
+        if "sym" in item:
+            return from_tree(item["sym"])
+        for kind, make in (("tuple", tuple), ("list", list), ("set", set)):
+            if kind in item:
+                return make(decode(v) for v in item[kind])
+        if "dict" in item:
+            return {k: decode(v) for k, v in item["dict"].items()}
         return item["json"]
 
     class Protocol:
@@ -123,9 +189,14 @@ def _install(user_ns):
                 kwargs = {k: decode(v) for k, v in case["kwargs"].items()}
                 state["hits"], state["active"] = [], True
                 try:
-                    out = encode(function(*args, **kwargs))
+                    returned = function(*args, **kwargs)
                 except Exception as error:      # the student's exception is data for the grader
                     out = {"error": f"{type(error).__name__}: {str(error)[:300]}"}
+                else:
+                    try:
+                        out = {"value": encode(returned)}
+                    except (ValueError, RecursionError) as error:
+                        out = {"error": f"the result cannot be graded: {str(error)[:300]}"}
                 finally:
                     state["active"] = False
                 out["shortcuts"] = sorted(set(state["hits"]))

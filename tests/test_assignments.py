@@ -1,0 +1,54 @@
+"""Every assignment through the real pipeline: solution full marks, blank release zero,
+every catalogued mistake loses its points with its message, every correct variant keeps
+full marks; the release is in sync with the source and leaks nothing."""
+from __future__ import annotations
+
+import shutil
+
+import nbformat
+import pytest
+
+from conftest import ROOT
+from convgrade import catalogue, validate
+from convgrade.course import Course
+from convgrade.release import find_leaks, generate
+
+ASSIGNMENTS = Course(ROOT).assignment_ids()
+IMPLEMENTS = {"dense_param_count", "conv_param_count", "output_size", "estimate_delay",
+              "layers_to_connect", "one_hot", "ngram_kernel"}
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_catalogue_through_the_pipeline(course, assignment):
+    rows = validate.run(course, assignment, jobs=2)
+    problems = [f"{label}: {p}" for label, _results, probs in rows for p in probs]
+    assert not problems, "\n".join(problems)
+    labels = [label for label, _, _ in rows]
+    assert labels[:2] == ["solution", "blank release"]
+    assert rows[0][1]["score"] > 0 and rows[1][1]["score"] == 0
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_catalogue_is_big_enough(assignment, course):
+    cat = catalogue.load(assignment)
+    source = nbformat.read(course.source_notebook(assignment), 4)
+    graded = {c.metadata.nbgrader.grade_id for c in source.cells
+              if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution")}
+    assert graded <= set(cat.WRONG), f"functions without mistakes: {graded - set(cat.WRONG)}"
+    for function in graded:
+        assert len(cat.WRONG[function]) >= 4, function
+        want = 2 if function in IMPLEMENTS else 3
+        assert len(cat.CORRECT.get(function, {})) >= want, function
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_release_is_in_sync_and_leak_free(assignment, tmp_path, course):
+    assert find_leaks(course, [assignment]) == []
+    shutil.copy(ROOT / "nbgrader_config.py", tmp_path)
+    shutil.copytree(ROOT / "solutions" / assignment, tmp_path / "solutions" / assignment)
+    generate(Course(tmp_path), [assignment])
+    fresh = nbformat.read(tmp_path / "assignments" / assignment / f"{assignment}.ipynb", 4)
+    committed = nbformat.read(course.release_notebook(assignment), 4)
+    assert [(c.cell_type, c.source, c.metadata) for c in fresh.cells] == \
+        [(c.cell_type, c.source, c.metadata) for c in committed.cells], \
+        f"assignments/{assignment} is stale: run convgrade release {assignment}"
