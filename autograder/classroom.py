@@ -8,6 +8,7 @@ The gradebook is SQLite by default; the scores are exported to CSV at the end.
 from __future__ import annotations
 
 import time
+import warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.plugins.export import CsvExportPlugin
 from rich.console import Console
+from sqlalchemy.exc import SAWarning
 from rich.progress import Progress
 from rich.table import Table
 
@@ -36,6 +38,8 @@ def class_config(course: Course, class_dir: Path):
 def _init(config):
     global _worker_config
     _worker_config = config
+    # nbgrader 0.9 trips SQLAlchemy 2's autoflush warnings on every save; they are not ours
+    warnings.filterwarnings("ignore", category=SAWarning)
 
 
 def _grade_one(job):

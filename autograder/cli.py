@@ -7,13 +7,6 @@ import sys
 from pathlib import Path
 
 
-def _venv_on_path() -> None:
-    """nbgrader runs ``alembic`` as a program: make this interpreter's scripts findable."""
-    scripts = str(Path(sys.executable).parent)
-    if scripts not in os.environ.get("PATH", "").split(os.pathsep):
-        os.environ["PATH"] = scripts + os.pathsep + os.environ.get("PATH", "")
-
-
 def cmd_grade(args) -> int:
     from .course import Course, CourseError
     from .grade import CannotGrade, grade_notebook
@@ -89,7 +82,6 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    _venv_on_path()
     args = parser().parse_args(argv)
     return args.run(args)
 

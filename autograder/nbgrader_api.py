@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -24,7 +26,16 @@ def course_config(course_root, db_path=None, **course_dir):
     return config
 
 
+def scripts_on_path() -> None:
+    """nbgrader runs ``alembic`` as a program: make this interpreter's scripts findable, or
+    the first gradebook command dies and leaves a half-made gradebook."""
+    scripts = str(Path(sys.executable).parent)
+    if scripts not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = scripts + os.pathsep + os.environ.get("PATH", "")
+
+
 def api(config) -> NbGraderAPI:
+    scripts_on_path()
     quiet = logging.getLogger("convgrade.nbgrader")
     quiet.setLevel(logging.ERROR)
     return NbGraderAPI(coursedir=CourseDirectory(config=config), config=config, log=quiet)

@@ -77,35 +77,41 @@ def tamper(nb):
 
 
 def synthetic_class(course: Course, assignment: str, size: int = 30) -> dict:
-    """``{student_id: (notebook, description)}``: correct, partly right, typically wrong,
-    blank and one cheater, deterministic for a given size."""
+    """``{student_id: (notebook, description)}``: the solution, a blank, a cheater, then
+    students correct in their own style, partly right (a third of the functions wrong) and
+    wrong in the typical ways; deterministic for a given size."""
     source_nb = nbformat.read(course.source_notebook(assignment), 4)
     release_nb = nbformat.read(course.release_notebook(assignment), 4)
     solution = solution_answers(source_nb)
-    wrong = [answers for answers, _ in wrong_students(assignment)]
-    right = [answers for answers, _ in correct_students(assignment)]
-    functions = list(solution)
-    people = {}
-    kinds = itertools.cycle(["correct", "partly", "wrong", "correct", "partly", "partly"])
-    for index in range(size):
-        sid = f"s{index + 1:02d}"
-        if index == 0:
-            people[sid] = (fill(release_nb, solution), "instructor's solution")
-        elif index == 1:
-            people[sid] = (copy.deepcopy(release_nb), "blank")
-        elif index == 2:
-            people[sid] = (tamper(fill(release_nb, wrong[0] if wrong else {})), "cheater: wrong answers, patched np.allclose, emptied tests")
+    cat = catalogue.load(assignment)
+
+    def pick(table, fn, index):
+        variants = list(table.get(fn, {}).values())
+        return variants[index % len(variants)] if variants else None
+
+    def mistakes(index, every):
+        out = {}
+        for i, fn in enumerate(solution):
+            chosen = pick(cat.WRONG, fn, index)
+            if chosen and (i + index) % every == 0:
+                out[fn] = chosen[0]
+        return out
+
+    people = {"s01": (fill(release_nb, solution), "instructor's solution"),
+              "s02": (copy.deepcopy(release_nb), "blank"),
+              "s03": (tamper(fill(release_nb, {**solution, **mistakes(0, 1)})),
+                      "cheater: typical mistakes, patched np.allclose, emptied tests")}
+    kinds = itertools.cycle(["correct", "partly", "wrong", "partly", "correct", "partly"])
+    for index in range(3, size):
+        kind = next(kinds)
+        if kind == "correct":
+            own = {fn: pick(cat.CORRECT, fn, index) for fn in solution}
+            answers, about = {**solution, **{f: c for f, c in own.items() if c}}, "correct, own style"
+        elif kind == "partly":
+            answers, about = {**solution, **mistakes(index, 3)}, "partly right"
         else:
-            kind = next(kinds)
-            if kind == "correct" and right:
-                people[sid] = (fill(release_nb, {**solution, **right[index % len(right)]}), "correct, own style")
-            elif kind == "wrong" and wrong:
-                people[sid] = (fill(release_nb, {**solution, **wrong[index % len(wrong)]}), "typical mistakes throughout")
-            else:
-                mistakes = wrong[index % len(wrong)] if wrong else {}
-                keep = {fn: solution[fn] for i, fn in enumerate(functions) if (i + index) % 3}
-                answers = {**solution, **{fn: c for fn, c in mistakes.items() if fn not in keep}}
-                people[sid] = (fill(release_nb, answers), "partly right")
+            answers, about = {**solution, **mistakes(index, 1)}, "typical mistakes throughout"
+        people[f"s{index + 1:02d}"] = (fill(release_nb, answers), about)
     return people
 
 
