@@ -9,8 +9,12 @@ an error output when a check failed, none when it passed, and nothing the kernel
 """
 from __future__ import annotations
 
+import json
 import re
+import shutil
+import tempfile
 import time
+import warnings
 from pathlib import Path
 
 from jupyter_core.utils import run_sync
@@ -18,11 +22,14 @@ from nbclient.exceptions import DeadKernelError
 from nbformat.v4 import new_output
 from nbgrader import utils
 from nbgrader.preprocessors import Execute
-from traitlets import Integer
+from nbgrader.coursedir import CourseDirectory
+from traitlets import Integer, List, Unicode
 
 from . import policy
 from .checks import CheckFailed
 from .remote import MIME, KernelFunction, StudentError
+from .sandbox import (Limits, SandboxedKernelManager, Spec, default_hide, default_keep, isolation,
+                      prepare_work)
 
 HARNESS = (Path(__file__).with_name("harness.py")).read_text()
 HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS[ \t]*\n(.*?)^[ \t]*### END HIDDEN TESTS[ \t]*\n?",
@@ -80,16 +87,71 @@ class ExecuteWithChecks(Execute):
 
     call_timeout = Integer(policy.CALL_TIMEOUT, help="seconds for one batch of calls into "
                            "a student function").tag(config=True)
+    notebook_timeout = Integer(policy.NOTEBOOK_TIMEOUT, help="wall-clock seconds for the "
+                               "whole notebook").tag(config=True)
+    memory_limit = Integer(policy.MEMORY_LIMIT, help="bytes of memory for the kernel").tag(config=True)
+    cpu_limit = Integer(policy.CPU_LIMIT, help="CPU seconds for the kernel").tag(config=True)
+    process_limit = Integer(policy.PROCESS_LIMIT).tag(config=True)
+    output_limit = Integer(policy.OUTPUT_LIMIT, help="bytes of output kept per cell").tag(config=True)
+    hide = List(Unicode(), help="extra folders the kernel must not see").tag(config=True)
+    kernel_manager_class = SandboxedKernelManager
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # the kernel's own chatter on stderr (e.g. transport warnings) is not the student's
         self.extra_arguments = [*self.extra_arguments, "--IPKernelApp.log_level=ERROR"]
 
+    @property
+    def limits(self) -> Limits:
+        return Limits(memory_bytes=self.memory_limit, cpu_seconds=self.cpu_limit,
+                      processes=self.process_limit)
+
     def preprocess(self, nb, resources=None, km=None):
+        """Execute in a fresh private folder holding a copy of the submission's other files."""
         self._dead = None
         self._started = time.monotonic()
-        return super().preprocess(nb, resources, km)
+        self.events = []
+        self._output_used, self._truncated = {}, set()
+        resources = resources or {}
+        origin = resources.get("metadata", {}).get("path") or None
+        with tempfile.TemporaryDirectory(prefix="convgrade-kernel-") as work:
+            if origin and Path(origin).is_dir():
+                for item in Path(origin).iterdir():
+                    if item.is_file() and item.suffix != ".ipynb" and item.stat().st_size < 2**24:
+                        shutil.copy(item, work)
+            prepare_work(work)
+            resources.setdefault("metadata", {})["path"] = work
+            try:
+                nb, resources = super().preprocess(nb, resources, km)
+            finally:
+                resources["metadata"]["path"] = origin
+        nb.metadata.setdefault("convgrade", {})["events"] = list(self.events)
+        return nb, resources
+
+    def create_kernel_manager(self):
+        km = super().create_kernel_manager()
+        mode, warning = isolation()
+        if warning:
+            warnings.warn(f"convgrade: isolation degraded: {warning}", stacklevel=2)
+            self.events.append(f"isolation degraded: {warning}")
+        extra = []
+        if self.config.get("CourseDirectory", {}).get("root"):
+            coursedir = CourseDirectory(config=self.config)
+            extra = [coursedir.root, str(Path(coursedir.root, coursedir.source_directory))]
+        km.spec = Spec(limits=self.limits, hide=default_hide(*extra) + list(self.hide),
+                       keep_readonly=default_keep(), namespaces=mode)
+        return km
+
+    def output(self, outs, msg, display_id, cell_index):
+        """Keep at most ``output_limit`` bytes of output per cell: a flood costs memory, not points."""
+        used = self._output_used.get(cell_index, 0) + len(json.dumps(msg.get("content", {})))
+        self._output_used[cell_index] = used
+        if used <= self.output_limit:
+            return super().output(outs, msg, display_id, cell_index)
+        if cell_index not in self._truncated:
+            self._truncated.add(cell_index)
+            outs.append(_stream(f"\n[output beyond {self.output_limit} bytes dropped by the grader]\n"))
+        return None
 
     def preprocess_cell(self, cell, resources, index):
         if index == 0 and self._dead is None:
@@ -98,6 +160,9 @@ class ExecuteWithChecks(Execute):
                 self._run_code(HARNESS, self.call_timeout)
             except StudentError as error:
                 self._dead = str(error)
+        if not self._dead and time.monotonic() - self._started > self.notebook_timeout:
+            self._dead = f"the notebook time limit of {self.notebook_timeout} s was reached"
+            self.events.append(self._dead)
         if not is_test_cell(cell):
             return self._execute(cell, resources, index)
         source = cell.source
@@ -116,13 +181,22 @@ class ExecuteWithChecks(Execute):
             cell.outputs = [new_output("error", ename="NotRun", evalue=self._dead,
                                        traceback=[f"not run: {self._dead}"])]
             return cell, resources
+        name = cell.metadata.get("nbgrader", {}).get("grade_id") or f"#{index}"
         try:
-            return super().preprocess_cell(cell, resources, index)
+            result = super().preprocess_cell(cell, resources, index)
         except DeadKernelError:
-            self._dead = "the kernel died (the notebook exited, crashed or ran out of memory)"
+            self._dead = (f"the kernel died in cell {name} (a hard exit, a crash, or the CPU "
+                          f"limit of {self.cpu_limit} s)")
+            self.events.append(self._dead)
             cell.outputs.append(new_output("error", ename="DeadKernel", evalue=self._dead,
                                            traceback=[self._dead]))
             return cell, resources
+        for out in cell.outputs:
+            if out.output_type == "error" and out.ename == "MemoryError":
+                self.events.append(f"memory limit {self.limits.describe_memory()} exceeded in cell {name}")
+            if out.output_type == "error" and out.ename == "CellTimeoutError":
+                self.events.append(f"cell {name} exceeded the time limit of {self.timeout} s")
+        return result
 
     def _judge(self, hidden: str, gid: str):
         """Run the hidden code here, in the grader; ``(passed, message)``."""
@@ -145,6 +219,9 @@ class ExecuteWithChecks(Execute):
         if results is None:
             raise StudentError("the grader's call returned nothing (was the notebook's "
                                "kernel tampered with?)")
+        for item in results if isinstance(results, list) else []:
+            if isinstance(item, dict) and str(item.get("error", "")).startswith("MemoryError"):
+                item["error"] = f"memory limit {self.limits.describe_memory()} exceeded ({item['error']})"
         return results
 
     def _run_code(self, code, timeout):

@@ -84,7 +84,7 @@ def grade_notebook(path, assignment=None, course=None, timeout=None):
                 if item.suffix != ".ipynb" and item.is_file():
                     shutil.copy(item, work)
         options = {"timeout": timeout} if timeout else {}
-        executor = ExecuteWithChecks(**options)
+        executor = ExecuteWithChecks(hide=[str(course.root)], **options)
         executor.preprocess(restored, {"metadata": {"path": work}})
     results = score(restored, notes)
     results["execution_time"] = round(time.monotonic() - started, 2)

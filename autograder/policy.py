@@ -15,3 +15,13 @@ LIBRARY_CONVOLUTION_ALLOWED = frozenset({
 CALL_TIMEOUT = 60
 #: Seconds one notebook cell may run.
 CELL_TIMEOUT = 60
+#: Seconds the whole notebook may take, grader checks included.
+NOTEBOOK_TIMEOUT = 900
+#: Bytes of memory (address space) a student's kernel may use.
+MEMORY_LIMIT = 2 * 2**30
+#: CPU seconds a student's kernel may use in all.
+CPU_LIMIT = 600
+#: Processes and threads the kernel's user may run at once (when the kernel runs as its own user).
+PROCESS_LIMIT = 256
+#: Bytes of output kept per cell.
+OUTPUT_LIMIT = 2**20
