@@ -7,6 +7,9 @@ The gradebook is SQLite by default; the scores are exported to CSV at the end.
 """
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import time
 import warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -42,6 +45,36 @@ def _init(config):
     warnings.filterwarnings("ignore", category=SAWarning)
 
 
+def fingerprint(class_dir: Path, assignment: str, student: str) -> str:
+    """A digest of a submission's files, so a changed resubmission is graded again."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(class_dir, "submitted", student, assignment).rglob("*")):
+        if path.is_file():
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def marker(class_dir: Path, assignment: str, student: str) -> Path:
+    return Path(class_dir, ".convgrade", "done", assignment, f"{student}.json")
+
+
+def is_done(class_dir, assignment, student) -> bool:
+    path = marker(class_dir, assignment, student)
+    try:
+        return json.loads(path.read_text())["fingerprint"] == fingerprint(class_dir, assignment, student)
+    except (OSError, ValueError, KeyError):
+        return False
+
+
+def mark_done(class_dir, assignment, student) -> None:
+    """Written last, atomically: a batch killed before this line grades the submission again."""
+    path = marker(class_dir, assignment, student)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"fingerprint": fingerprint(class_dir, assignment, student)}))
+    os.replace(tmp, path)
+
+
 def _grade_one(job):
     """Autograde and write feedback for one submission; returns ``(job, error or None)``."""
     assignment, student = job
@@ -56,7 +89,10 @@ def _grade_one(job):
                  if "ERROR" in ln or "Error" in ln]
         return job, (lines[-1] if lines else "autograde failed")[-300:]
     feedback = grader.generate_feedback(assignment, student, force=True)
-    return job, None if feedback.get("success") else "feedback failed"
+    if not feedback.get("success"):
+        return job, "feedback failed"
+    mark_done(_worker_config.CourseDirectory.root, assignment, student)
+    return job, None
 
 
 def submissions(class_dir: Path, assignments=()) -> list:
@@ -66,12 +102,19 @@ def submissions(class_dir: Path, assignments=()) -> list:
     return [(a, s) for a, s in found if not assignments or a in assignments]
 
 
-def grade_class(course: Course, class_dir, assignments=(), jobs=2, console=None) -> dict:
-    """Autograde every submission under ``class_dir``; returns ``{(assignment, student): error}``
-    for the ones that could not be graded."""
+def grade_class(course: Course, class_dir, assignments=(), jobs=2, console=None, force=False) -> dict:
+    """Autograde every submission under ``class_dir`` not graded yet (or all with ``force``);
+    returns ``{(assignment, student): error}`` for the ones that could not be graded.
+
+    Safe to kill at any point and run again: a submission counts as graded only once its
+    grades and feedback are written, and regrading one overwrites its gradebook entry."""
     console = console or Console()
     config = class_config(course, class_dir)
-    todo = submissions(class_dir, assignments)
+    todo = [job for job in submissions(class_dir, assignments)
+            if force or not is_done(class_dir, *job)]
+    if not todo:
+        console.print("every submission is graded already (use --force to regrade)")
+        return {}
     grader = api(config)
     for assignment in sorted({a for a, _ in todo}):
         require(grader.generate_assignment(assignment, force=True), f"registering {assignment}")
@@ -117,7 +160,8 @@ def score_table(config, assignments, students, notes=None) -> Table:
     return out
 
 
-def autograde_class(root=None, assignments=(), jobs=2, export="grades.csv", class_dir=None) -> int:
+def autograde_class(root=None, assignments=(), jobs=2, export="grades.csv", class_dir=None,
+                    force=False) -> int:
     course = Course.find(root)
     class_dir = Path(class_dir or course.root)
     console = Console()
@@ -126,7 +170,7 @@ def autograde_class(root=None, assignments=(), jobs=2, export="grades.csv", clas
         console.print(f"no submissions under {class_dir / 'submitted'} "
                       "(expected submitted/<student>/<assignment>/<notebook>.ipynb)")
         return 1
-    failed = grade_class(course, class_dir, assignments, jobs, console)
+    failed = grade_class(course, class_dir, assignments, jobs, console, force=force)
     config = class_config(course, class_dir)
     export_csv(config, class_dir / export)
     ids = sorted({a for a, _ in todo})

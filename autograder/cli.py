@@ -13,7 +13,10 @@ def cmd_grade(args) -> int:
     from .report import github, print_results, write_results
     try:
         course = Course.find(args.course)
-        results, _ = grade_notebook(args.notebook, args.assignment, course)
+        limits = {k: v for k, v in (("timeout", args.cell_timeout), ("call_timeout", args.cell_timeout),
+                                    ("memory_limit", args.memory_mib and args.memory_mib * 2**20))
+                  if v}
+        results, _ = grade_notebook(args.notebook, args.assignment, course, **limits)
     except (CannotGrade, CourseError) as error:
         print(f"convgrade grade: cannot grade: {error}", file=sys.stderr)
         return 2
@@ -32,7 +35,8 @@ def cmd_release(args) -> int:
 
 def cmd_autograde(args) -> int:
     from .classroom import autograde_class
-    return autograde_class(args.course, args.assignment, jobs=args.jobs, export=args.export)
+    return autograde_class(args.course, args.assignment, jobs=args.jobs, export=args.export,
+                           class_dir=args.class_dir, force=args.force)
 
 
 def cmd_validate(args) -> int:
@@ -55,6 +59,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("notebook")
     p.add_argument("--assignment", help="assignment id (default: from the file name or its cells)")
     p.add_argument("--json", help="write Gradescope's results.json here")
+    p.add_argument("--cell-timeout", type=int, help="seconds per cell and per grader call "
+                   "(default: convgrade.policy)")
+    p.add_argument("--memory-mib", type=int, help="memory limit of the notebook's kernel in MiB")
     p.set_defaults(run=cmd_grade)
 
     p = sub.add_parser("release", help="regenerate assignments/ from solutions/ and check for leaks")
@@ -65,6 +72,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("assignment", nargs="*", help="assignment ids (default: all with submissions)")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     p.add_argument("--export", default="grades.csv", help="CSV export of the gradebook")
+    p.add_argument("--class-dir", help="folder holding submitted/ (default: the course folder)")
+    p.add_argument("--force", action="store_true", help="regrade submissions graded already")
     p.set_defaults(run=cmd_autograde)
 
     p = sub.add_parser("validate", help="instructor self-check: solutions, release, mistake catalogue")

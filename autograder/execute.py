@@ -18,7 +18,7 @@ import warnings
 from pathlib import Path
 
 from jupyter_core.utils import run_sync
-from nbclient.exceptions import DeadKernelError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.v4 import new_output
 from nbgrader import utils
 from nbgrader.preprocessors import Execute
@@ -187,6 +187,11 @@ class ExecuteWithChecks(Execute):
         except DeadKernelError:
             self._dead = (f"the kernel died in cell {name} (a hard exit, a crash, or the CPU "
                           f"limit of {self.cpu_limit} s)")
+        except CellTimeoutError:
+            self._dead = (f"cell {name} exceeded the time limit of {self.timeout} s and ignored "
+                          "the interrupt; the kernel was stopped")
+            self._stop_kernel()
+        if self._dead:
             self.events.append(self._dead)
             cell.outputs.append(new_output("error", ename="DeadKernel", evalue=self._dead,
                                            traceback=[self._dead]))
@@ -249,9 +254,16 @@ class ExecuteWithChecks(Execute):
             raise StudentError(f"{reply['content'].get('ename')}: {reply['content'].get('evalue')}")
         return found[-1] if found else None
 
+    def _stop_kernel(self):
+        try:
+            run_sync(self.km.shutdown_kernel)(now=True)
+        except Exception:  # noqa: BLE001 - it is going away either way
+            pass
+
     def _interrupt(self):
         try:
             run_sync(self.km.interrupt_kernel)()
             run_sync(self.kc.execute_interactive)("pass", timeout=10, store_history=False)
         except Exception:  # noqa: BLE001 - a kernel that ignores interrupts is killed instead
-            self._dead = "the kernel did not respond after a time-out"
+            self._dead = "the kernel did not respond after a time-out and was stopped"
+            self._stop_kernel()

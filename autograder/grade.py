@@ -64,9 +64,10 @@ def guess_assignment(course: Course, path: Path, nb) -> str:
     return best
 
 
-def grade_notebook(path, assignment=None, course=None, timeout=None):
+def grade_notebook(path, assignment=None, course=None, **limits):
     """Grade ``path``; returns ``(results, graded_notebook)``. ``results`` is Gradescope's
-    format: ``score``, ``max_score``, ``tests`` (one per graded cell, named by grade_id)."""
+    format: ``score``, ``max_score``, ``tests`` (one per graded cell, named by grade_id).
+    ``limits`` are ExecuteWithChecks options (``timeout``, ``memory_limit``, ...)."""
     path = Path(path)
     started = time.monotonic()
     try:
@@ -83,10 +84,9 @@ def grade_notebook(path, assignment=None, course=None, timeout=None):
             for item in shared.iterdir():
                 if item.suffix != ".ipynb" and item.is_file():
                     shutil.copy(item, work)
-        options = {"timeout": timeout} if timeout else {}
-        executor = ExecuteWithChecks(hide=[str(course.root)], **options)
+        executor = ExecuteWithChecks(hide=[str(course.root)], **limits)
         executor.preprocess(restored, {"metadata": {"path": work}})
-    results = score(restored, notes)
+    results = score(restored, notes + restored.metadata.get("convgrade", {}).get("events", []))
     results["execution_time"] = round(time.monotonic() - started, 2)
     results["assignment"] = assignment
     return results, restored

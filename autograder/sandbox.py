@@ -7,8 +7,9 @@ convgrade.sandbox SPEC -- KERNEL COMMAND``), which, before it executes the kerne
   folder, the grader's packages, other temporary folders and home folders are covered with
   empty file systems; only the Python installation (read-only) and a private working folder
   remain; every process the kernel starts dies with it;
-* drops root to an unprivileged user (or, in a user namespace, every capability), so the
-  covers cannot be lifted and nothing outside the working folder can be written;
+* drops root to an unprivileged user of its own (or, in a user namespace, every capability),
+  so the covers cannot be lifted, nothing outside the working folder can be written, and the
+  process limit of one kernel never starves another;
 * sets resource limits: memory, CPU time, processes, file size, no core dumps.
 
 Where a mechanism is unavailable (no ``unshare``, no user namespaces) the kernel still runs,
@@ -17,6 +18,7 @@ with a warning that says what is missing: :func:`isolation` reports it before gr
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import os
 import resource
@@ -29,7 +31,9 @@ from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
 
-NOBODY = 65534
+FIRST_UID = 200_000            # kernels run as uids from here on: one per kernel, so the
+UID_RANGE = 800_000            # process limit of one submission never starves another's
+_launches = itertools.count()
 
 
 @dataclass
@@ -52,6 +56,7 @@ class Spec:
     keep_readonly: list = field(default_factory=list)
     work: str = ""
     namespaces: str = "none"          # "root", "user" or "none"
+    uid: int = FIRST_UID
 
 
 @functools.lru_cache(maxsize=None)
@@ -122,6 +127,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         cmd = super().format_kernel_cmd(extra_arguments)
         spec = self.spec or Spec()
         spec.work = os.path.realpath(os.path.dirname(self.connection_file))
+        spec.uid = FIRST_UID + (os.getpid() * 1009 + next(_launches)) % UID_RANGE
         launcher = [sys.executable, "-m", "convgrade.sandbox", json.dumps(asdict(spec)), "--", *cmd]
         if spec.namespaces == "root":
             return ["unshare", "--mount", "--pid", "--fork", "--kill-child", "--mount-proc", *launcher]
@@ -190,11 +196,11 @@ def launch(spec: Spec, cmd: list):
     if spec.namespaces == "root":
         for root, dirs, files in os.walk(work):
             for name in dirs + files:
-                os.lchown(os.path.join(root, name), NOBODY, NOBODY)
-        os.chown(work, NOBODY, NOBODY)
+                os.lchown(os.path.join(root, name), spec.uid, spec.uid)
+        os.chown(work, spec.uid, spec.uid)
         os.setgroups([])
-        os.setgid(NOBODY)
-        os.setuid(NOBODY)
+        os.setgid(spec.uid)
+        os.setuid(spec.uid)
         apply_limits(spec.limits)
         os.execvpe(cmd[0], cmd, env)
     apply_limits(spec.limits)

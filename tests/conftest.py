@@ -46,3 +46,18 @@ def scores(results) -> dict:
 def write(nb, path):
     nbformat.write(nb, path)
     return path
+
+
+def _grade_job(job):
+    from convgrade.course import Course
+    from convgrade.grade import grade_notebook
+    path, assignment, limits = job
+    results, _ = grade_notebook(path, assignment, Course(ROOT), **limits)
+    return results
+
+
+def grade_many(paths, assignment="conv_layer", jobs=2, **limits):
+    """Grade notebooks in parallel through the real pipeline; results in order."""
+    from concurrent.futures import ProcessPoolExecutor
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        return list(pool.map(_grade_job, [(str(p), assignment, limits) for p in paths]))

@@ -1,0 +1,306 @@
+"""Cheating and faulty submissions through the real pipeline: none gains a point.
+
+Every exploit rides on the same honest-but-wrong submission (``corr2d`` flips the kernel;
+the solution's ``conv2d`` calls it), so "gained nothing" means: no test cell scores more than
+it does for that submission, and the verdict says why. The grader runs with short limits here
+so hangs cost seconds, not minutes.
+"""
+from __future__ import annotations
+
+import copy
+import subprocess
+import textwrap
+import uuid
+
+import nbformat
+import pytest
+
+from conftest import ROOT, grade_many, release_nb, scores, source_nb
+from convgrade.students import CHEAT, fill, solution_answers, tamper
+
+LIMITS = {"timeout": 8, "call_timeout": 8, "memory_limit": 1536 * 2**20, "notebook_timeout": 240}
+MARK = uuid.uuid4().hex[:12]          # names the processes exploits leave behind
+
+WRONG = textwrap.dedent("""
+    import numpy as np
+    def corr2d(X, K):
+        kh, kw = K.shape
+        F = K[::-1, ::-1]
+        out = np.zeros((X.shape[0] - kh + 1, X.shape[1] - kw + 1))
+        for i in range(out.shape[0]):
+            for j in range(out.shape[1]):
+                out[i, j] = (X[i:i + kh, j:j + kw] * F).sum()
+        return out
+    """)
+
+
+def with_cell(code, where="corr2d"):
+    """The honest-but-wrong submission with ``code`` prepended to an answer cell."""
+    answers = {**solution_answers(source_nb()), "corr2d": WRONG}
+    answers[where] = code + "\n" + answers[where]
+    return fill(release_nb(), answers)
+
+
+def wrapping(body):
+    """corr2d replaced by ``body`` (which may fall back to the wrong answer ``_wrong``)."""
+    answers = {**solution_answers(source_nb()), "corr2d": WRONG.replace("def corr2d", "def _wrong") + body}
+    return fill(release_nb(), answers)
+
+
+def edit_cells(edit):
+    nb = fill(release_nb(), {**solution_answers(source_nb()), "corr2d": WRONG})
+    edit(nb)
+    return nb
+
+
+def _cell(nb, gid):
+    return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == gid)
+
+
+def _delete(nb, gid):
+    nb.cells.remove(_cell(nb, gid))
+
+
+def _duplicate_answer(nb):
+    first = _cell(nb, "corr2d")
+    nb.cells.insert(nb.cells.index(first) + 1, copy.deepcopy(first))
+    nb.cells[nb.cells.index(first) + 1].source = solution_answers(source_nb())["corr2d"]
+
+
+def _flip_flags(nb):
+    md = _cell(nb, "corr2d").metadata.nbgrader
+    md.update(grade=True, points=500, locked=True)
+    _cell(nb, "test_corr2d").metadata.nbgrader.update(solution=True, grade=False)
+
+
+def _fake_outputs(nb):
+    cell = _cell(nb, "test_corr2d")
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="passed\n")]
+    cell.execution_count = 1
+
+
+def _kernelspec(nb):
+    nb.metadata["kernelspec"] = {"name": "bash", "display_name": "Bash", "language": "bash"}
+
+
+EXPLOITS = {
+    "patched_allclose": (with_cell(CHEAT), None),
+    "fake_numpy_in_sys_modules": (with_cell(textwrap.dedent("""
+        import sys, types, numpy as _np
+        fake = types.ModuleType("numpy"); fake.__dict__.update(_np.__dict__)
+        fake.allclose = lambda *a, **k: True
+        fake.testing = types.SimpleNamespace(assert_allclose=lambda *a, **k: None,
+                                             assert_array_equal=lambda *a, **k: None)
+        sys.modules["numpy"] = fake
+        """)), None),
+    "lying_ndarray_subclass": (wrapping(textwrap.dedent("""
+        class Liar(np.ndarray):
+            def __eq__(self, other): return np.ones(np.shape(self), bool)
+            def __array_ufunc__(self, *args, **kwargs): return True
+            def __sub__(self, other): return np.zeros(np.shape(self))
+            def __abs__(self): return np.zeros(np.shape(self))
+        def corr2d(X, K):
+            return _wrong(X, K).view(Liar)
+        """)), None),
+    "lying_plain_object": (wrapping(textwrap.dedent("""
+        class Anything:
+            shape = property(lambda self: self._shape)
+            def __init__(self, shape): self._shape = shape
+            def __eq__(self, other): return True
+            def __array__(self, dtype=None, copy=None): return np.zeros(self._shape)
+        def corr2d(X, K):
+            return Anything(_wrong(X, K).shape)
+        """)), None),
+    "input_transformer_passes_everything": (with_cell(
+        "get_ipython().input_transformers_cleanup.append(lambda lines: ['pass\\n'])\n",
+        where="dense_param_count"), "not defined"),
+    "patched_run_cell": (with_cell(textwrap.dedent("""
+        _ip = get_ipython()
+        async def _nothing(*args, **kwargs):
+            from IPython.core.interactiveshell import ExecutionResult, ExecutionInfo
+            return ExecutionResult(ExecutionInfo('', False, False, False, None))
+        _ip.run_cell_async = _nothing
+        """), where="corr2d"), None),
+    "fake_grader_protocol": (with_cell(textwrap.dedent("""
+        class _Fake:
+            def call(self, name, request):
+                import json
+                from IPython.display import publish_display_data
+                n = len(json.loads(request))
+                publish_display_data({"application/vnd.convgrade.results+json":
+                                      [{"value": {"json": 0}, "shortcuts": []}] * n})
+        __convgrade__ = _Fake()
+        """), where="conv_layer"), None),
+    "imports_the_reference": (wrapping(textwrap.dedent("""
+        def corr2d(X, K):
+            try:
+                import convref
+                return convref.correlate(X, K)
+            except ImportError:
+                return _wrong(X, K)
+        """)), None),
+    "imports_the_checks": (wrapping(textwrap.dedent("""
+        def corr2d(X, K):
+            try:
+                from convgrade.check import conv_layer
+                return None
+            except ImportError:
+                return _wrong(X, K)
+        """)), None),
+    "reads_the_solution_notebook": (wrapping(textwrap.dedent(f"""
+        import json, os
+        def corr2d(X, K):
+            path = os.path.join({str(ROOT)!r}, "solutions", "conv_layer", "conv_layer.ipynb")
+            try:
+                cells = json.load(open(path))["cells"]
+            except OSError:
+                return _wrong(X, K)
+            code = next("".join(c["source"]) for c in cells
+                        if c["metadata"].get("nbgrader", {{}}).get("grade_id") == "corr2d")
+            space = {{}}
+            exec(code, space)
+            return space["corr2d"](X, K)
+        """)), None),
+    "reads_the_grader_package": (wrapping(textwrap.dedent(f"""
+        import os
+        def corr2d(X, K):
+            if os.path.exists(os.path.join({str(ROOT)!r}, "reference", "layer.py")):
+                raise RuntimeError("the reference is readable")
+            return _wrong(X, K)
+        """)), None),
+    "hard_exit": (with_cell("import os\nos._exit(0)\n", where="corr2d"), "kernel died"),
+    "sys_exit_in_cell": (with_cell("raise SystemExit(0)\n", where="corr2d"), None),
+    "hangs_at_top_level": (with_cell("while True:\n    pass\n", where="corr2d"), None),
+    "hang_ignoring_interrupts": (with_cell(
+        "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass\n",
+        where="conv_layer"), None),
+    "hangs_when_graded": (wrapping(textwrap.dedent("""
+        def corr2d(X, K):
+            while True:
+                pass
+        """)), "did not finish"),
+    "system_exit_when_graded": (wrapping("def corr2d(X, K):\n    raise SystemExit(1)\n"), None),
+    "allocates_6_gib": (wrapping(textwrap.dedent("""
+        def corr2d(X, K):
+            np.ones(6 * 2**30 // 8)
+            return _wrong(X, K)
+        """)), "memory limit"),
+    "background_process_outlives_grading": (with_cell(textwrap.dedent(f"""
+        import os, subprocess, sys
+        _sleeper = [sys.executable, "-c", "import time; time.sleep(3000)", "{MARK}"]
+        subprocess.Popen(_sleeper, start_new_session=True)
+        if os.fork() == 0:
+            os.setsid()
+            if os.fork() == 0:
+                os.execv(sys.executable, _sleeper)
+            os._exit(0)
+        """)), None),
+    "many_processes": (with_cell(textwrap.dedent(f"""
+        import subprocess
+        _procs = []
+        try:
+            for _ in range(400):
+                _procs.append(subprocess.Popen(["sleep", "3002"]))
+        except OSError:
+            pass
+        """)), None),
+    "floods_output": (with_cell("print('x' * 50_000_000)\n"), None),
+    "writes_a_huge_file": (with_cell(textwrap.dedent("""
+        try:
+            with open("big.bin", "wb") as f:
+                for _ in range(200):
+                    f.write(b"0" * 2**20)
+        except OSError:
+            pass
+        """)), None),
+    "emptied_tests_and_inflated_points": (tamper(fill(release_nb(), {**solution_answers(source_nb()), "corr2d": WRONG})), None),
+    "deleted_test_cell": (edit_cells(lambda nb: _delete(nb, "test_corr2d")), None),
+    "duplicated_answer_cell": (edit_cells(_duplicate_answer), None),
+    "flipped_grade_flags": (edit_cells(_flip_flags), None),
+    "prefilled_outputs": (edit_cells(_fake_outputs), None),
+    "other_kernelspec": (edit_cells(_kernelspec), None),
+    "tripwire_closure_bypass": (wrapping(textwrap.dedent("""
+        _real = next(c.cell_contents for c in np.correlate.__closure__ if callable(c.cell_contents))
+        def corr2d(X, K):
+            kh, kw = K.shape
+            out = np.zeros((X.shape[0] - kh + 1, X.shape[1] - kw + 1))
+            for i in range(out.shape[0]):
+                for a in range(kh):
+                    out[i] += _real(X[i + a], K[a], "valid")
+            return out
+        """)), "library convolution"),
+    "profiler_switched_off": (wrapping(textwrap.dedent("""
+        import sys
+        def corr2d(X, K):
+            sys.setprofile(None)
+            return _wrong(X, K)
+        """)), "library convolution"),
+    "setprofile_replaced": (wrapping(textwrap.dedent("""
+        import sys
+        sys.setprofile = lambda f: None
+        _real = next(c.cell_contents for c in np.correlate.__closure__ if callable(c.cell_contents))
+        def corr2d(X, K):
+            kh, kw = K.shape
+            out = np.zeros((X.shape[0] - kh + 1, X.shape[1] - kw + 1))
+            for i in range(out.shape[0]):
+                for a in range(kh):
+                    out[i] += _real(X[i + a], K[a], "valid")
+            return out
+        """)), "library convolution"),
+}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("exploits")
+    names = ["honest_wrong", *EXPLOITS]
+    notebooks = [fill(release_nb(), {**solution_answers(source_nb()), "corr2d": WRONG})]
+    notebooks += [nb for nb, _ in EXPLOITS.values()]
+    paths = []
+    for name, nb in zip(names, notebooks):
+        path = folder / f"{name}.ipynb"
+        nbformat.write(nb, path)
+        paths.append(path)
+    return dict(zip(names, grade_many(paths, **LIMITS)))
+
+
+def test_enough_exploits():
+    assert len(EXPLOITS) >= 25
+
+
+def test_honest_wrong_baseline(graded):
+    honest = scores(graded["honest_wrong"])
+    assert honest["test_corr2d"] == 0 and honest["test_conv2d"] == 0
+    assert honest["test_conv_layer"] == 3
+
+
+@pytest.mark.parametrize("name", list(EXPLOITS))
+def test_exploit_gains_nothing(graded, name):
+    honest = scores(graded["honest_wrong"])
+    results = graded[name]
+    got = scores(results)
+    assert set(got) == set(honest)
+    assert results["max_score"] == graded["honest_wrong"]["max_score"]
+    gained = {test: (got[test], honest[test]) for test in got if got[test] > honest[test]}
+    assert not gained, f"{name} gained points: {gained}"
+    assert got["test_corr2d"] == 0
+    why = EXPLOITS[name][1]
+    if why:
+        text = " ".join(t["output"] for t in results["tests"]) + results.get("output", "")
+        assert why in text, text[:2000]
+
+
+def test_nothing_outlives_grading(graded):
+    for pattern in (MARK, "sleep 3002"):
+        left = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True).stdout.split()
+        assert left == [], f"processes left behind: {left}"
+
+
+def test_limits_are_named_in_the_verdict(graded):
+    memory = graded["allocates_6_gib"]
+    verdict = {t["name"]: t["output"] for t in memory["tests"]}["test_corr2d"]
+    assert "memory limit 1.5 GiB exceeded" in verdict
+    hang = graded["hangs_at_top_level"]["output"]
+    assert "time limit" in hang
+    died = graded["hard_exit"]
+    assert "kernel died in cell corr2d" in died["output"]
