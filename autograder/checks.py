@@ -73,10 +73,11 @@ def shapes_of(*arrays) -> str:
 
 
 def run_cases(function, name: str, cases, shape_hint=None) -> int:
-    """Call ``function`` on every case in one batch and raise CheckFailed at the first miss.
+    """Call ``function`` on every case in one batch; raise CheckFailed if any answer is wrong.
 
-    ``shape_hint(case, got_shape)`` may return a targeted message for a wrong output shape.
-    Returns the number of cases checked.
+    A known misconception is named only when it explains every wrong answer it applies to,
+    so two mistakes that agree on one case are not confused. ``shape_hint(case, got_shape)``
+    may return a targeted message for a wrong output shape. Returns the number of cases.
     """
     try:
         results = call_many(function, [(c.args, c.kwargs) for c in cases])
@@ -87,13 +88,31 @@ def run_cases(function, name: str, cases, shape_hint=None) -> int:
             "numpy.fft are all fine).") from None
     except StudentError as error:
         raise CheckFailed(f"{name} could not be run: {error}") from None
+    failures = []
     for case, got in zip(cases, results):
         if isinstance(got, StudentError):
+            if failures:        # wrong before it crashed: the wrong answers say more
+                break
             raise CheckFailed(f"{name} raised on {case.about}: {got}")
-        verdict = judge(got, case, shape_hint)
-        if verdict:
-            raise CheckFailed(f"{name} is wrong on {case.about}: {verdict}")
-    return len(cases)
+        reason, known = verdict(got, case, shape_hint)
+        if reason:
+            failures.append((case, reason, known))
+    if not failures:
+        return len(cases)
+    explained = {}
+    for message in {m for _, _, known in failures for m in known}:
+        applies = [known for case, _, known in failures if message.strip() in
+                   {w.strip() for w, a in case.wrong.items() if a is not None}]
+        if all(message in known for known in applies):
+            explained[message] = len(applies)
+    if explained:
+        message = max(sorted(explained), key=explained.get)
+        case = next(c for c, _, known in failures if message in known)
+        raise CheckFailed(f"{name} is wrong on {case.about}: {message.strip()}")
+    case, reason, known = failures[0]
+    if known:
+        reason = "the values differ from the correct answer"
+    raise CheckFailed(f"{name} is wrong on {case.about}: {reason}")
 
 
 def close(got, want, magnitude=None) -> bool:
@@ -103,35 +122,50 @@ def close(got, want, magnitude=None) -> bool:
     if got.shape != want.shape:
         return False
     scale = np.abs(want) if magnitude is None else np.asarray(magnitude, dtype=np.float64)
+    if scale.shape not in ((), want.shape):
+        scale = np.abs(want)
     bound = RTOL * scale + 1e-9 * max(1.0, float(np.max(scale, initial=0.0)))
     return bool(np.all(np.abs(got - want) <= bound))
 
 
-def judge(got, case: Case, shape_hint=None):
-    """``None`` when ``got`` is right, else a short reason (a known misconception if it fits)."""
+def _same_number(got, want) -> bool:
+    if isinstance(want, int) and not isinstance(want, bool):
+        return got == want
+    return abs(got - want) <= 1e-9 * max(1.0, abs(want))
+
+
+def verdict(got, case: Case, shape_hint=None):
+    """``(None, ())`` when ``got`` is right, else ``(reason, known misconceptions it matches)``."""
     want = case.expected
     if np.isscalar(want) or isinstance(want, (int, float)):
         if isinstance(got, np.ndarray) and got.size == 1:
             got = float(got.reshape(-1)[0])
         if not isinstance(got, (int, float)) or isinstance(got, bool):
-            return f"expected a number, got {type(got).__name__}"
-        if got == want:
-            return None
-        for message, answer in case.wrong.items():
-            if got == answer:
-                return message
-        return f"expected {want}, got {got}"
-    got_shape = np.shape(got)
+            return f"expected a number, got {type(got).__name__}", ()
+        if _same_number(got, want):
+            return None, ()
+        known = [m for m, answer in case.wrong.items()
+                 if answer is not None and _same_number(got, answer)]
+        return (known[0] if known else f"expected {want}, got {got}"), tuple(known)
     if not isinstance(got, np.ndarray):
-        return f"expected an array of shape {np.shape(want)}, got {type(got).__name__}"
+        return f"expected an array of shape {np.shape(want)}, got {type(got).__name__}", ()
+    got_shape = np.shape(got)
+    known = tuple(m for m, answer in case.wrong.items()
+                  if answer is not None and np.shape(answer) == got_shape
+                  and close(got, answer, case.magnitude))
     if got_shape != np.shape(want):
         hint = shape_hint(case, got_shape) if shape_hint else None
-        return hint or f"output shape {got_shape}, expected {np.shape(want)}"
+        return (known[0] if known else hint or
+                f"output shape {got_shape}, expected {np.shape(want)}"), known
     if close(got, want, case.magnitude):
-        return None
-    for message, answer in case.wrong.items():
-        if answer is not None and np.shape(answer) == got_shape and close(got, answer, case.magnitude):
-            return message
+        return None, ()
+    if known:
+        return known[0], known
     if close(np.sort(got, axis=None), np.sort(np.asarray(want), axis=None)):
-        return "the right values in the wrong places (check the order of your output axes)"
-    return "the values differ from the correct answer"
+        return "the right values in the wrong places (check the order of your output axes)", ()
+    return "the values differ from the correct answer", ()
+
+
+def judge(got, case: Case, shape_hint=None):
+    """``None`` when ``got`` is right, else a short reason (a known misconception if it fits)."""
+    return verdict(got, case, shape_hint)[0]

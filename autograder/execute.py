@@ -27,7 +27,7 @@ from traitlets import Integer, List, Unicode
 
 from . import policy
 from .checks import CheckFailed
-from .remote import MIME, KernelFunction, StudentError
+from .remote import MIME, KernelFunction, ShortcutUsed, StudentError
 from .sandbox import (Limits, SandboxedKernelManager, Spec, default_hide, default_keep, isolation,
                       prepare_work)
 
@@ -210,13 +210,20 @@ class ExecuteWithChecks(Execute):
         if self._dead:
             return False, f"{gid} not checked: {self._dead}"
         names = StudentNamespace(lambda name: KernelFunction(
-            name, self._call, policy_free=name in policy.LIBRARY_CONVOLUTION_ALLOWED))
+            name, self._call, policy_free=policy.library_convolution_allowed(name)))
         try:
             exec(compile(hidden, f"<hidden tests of {gid}>", "exec"), {"__name__": "hidden"}, names)
         except CheckFailed as failure:
             return False, str(failure)
         except StudentError as error:
             return False, f"{gid}: {error}"
+        except ShortcutUsed as used:
+            return False, (f"{gid}: the function calls {', '.join(used.calls)}, a library "
+                           "convolution this task does not allow")
+        except Exception as error:  # noqa: BLE001 - a check that breaks must not break the batch
+            self.log.error("hidden check %s failed inside the grader: %r", gid, error)
+            self.events.append(f"grader error in {gid}: {type(error).__name__}: {error}")
+            return False, f"{gid}: the grader could not check this cell ({type(error).__name__})"
         return True, f"{gid}: passed, checked by the grader"
 
     def _call(self, code):

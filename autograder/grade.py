@@ -85,7 +85,10 @@ def grade_notebook(path, assignment=None, course=None, **limits):
                 if item.suffix != ".ipynb" and item.is_file():
                     shutil.copy(item, work)
         executor = ExecuteWithChecks(hide=[str(course.root)], **limits)
-        executor.preprocess(restored, {"metadata": {"path": work}})
+        try:
+            executor.preprocess(restored, {"metadata": {"path": work}})
+        except RuntimeError as error:       # no kernel: nothing was graded, so no score either
+            raise CannotGrade(f"{path}: the notebook's kernel could not start ({error})") from None
     results = score(restored, notes + restored.metadata.get("convgrade", {}).get("events", []))
     results["execution_time"] = round(time.monotonic() - started, 2)
     results["assignment"] = assignment

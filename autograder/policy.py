@@ -1,15 +1,21 @@
 """Grading policy an instructor may change, all in one place.
 
-``LIBRARY_CONVOLUTION_ALLOWED``: graded functions that may call a library convolution
-(SPEC: ``estimate_delay``, the counting functions and the text helpers). Every other graded
-function loses its points when it enters ``numpy.convolve``/``correlate``, ``scipy.signal``,
-``scipy.ndimage`` or torch's conv functions while the grader calls it.
+Library shortcuts (SPEC): a graded function loses its points when it enters
+``numpy.convolve``/``correlate``, ``scipy.signal``, ``scipy.ndimage`` or torch's conv
+functions while the grader calls it, unless :func:`library_convolution_allowed` says it may:
+``estimate_delay``, the counting functions (``*_count`` and the names below) and the text
+helpers.
 """
 LIBRARY_CONVOLUTION_ALLOWED = frozenset({
     "estimate_delay",
-    "dense_param_count", "conv_param_count", "output_size", "layers_to_connect",
+    "output_size", "layers_to_connect", "receptive_field",
     "one_hot", "ngram_kernel",
 })
+
+
+def library_convolution_allowed(function: str) -> bool:
+    """May ``function`` call a library convolution?"""
+    return function in LIBRARY_CONVOLUTION_ALLOWED or function.endswith("_count")
 
 #: Seconds one batch of grader calls into a student's function may take.
 CALL_TIMEOUT = 60

@@ -128,13 +128,23 @@ class SandboxedKernelManager(AsyncKernelManager):
         spec = self.spec or Spec()
         spec.work = os.path.realpath(os.path.dirname(self.connection_file))
         spec.uid = FIRST_UID + (os.getpid() * 1009 + next(_launches)) % UID_RANGE
-        launcher = [sys.executable, "-m", "convgrade.sandbox", json.dumps(asdict(spec)), "--", *cmd]
-        if spec.namespaces == "root":
-            return ["unshare", "--mount", "--pid", "--fork", "--kill-child", "--mount-proc", *launcher]
-        if spec.namespaces == "user":
-            return ["unshare", "--user", "--map-root-user", "--mount", "--pid", "--fork",
-                    "--kill-child", "--mount-proc", *launcher]
-        return launcher
+        return [sys.executable, "-m", "convgrade.sandbox", "--outer", json.dumps(asdict(spec)),
+                "--", *cmd]
+
+
+UNSHARE = {"root": ["unshare", "--mount", "--pid", "--fork", "--kill-child", "--mount-proc"],
+           "user": ["unshare", "--user", "--map-root-user", "--mount", "--pid", "--fork",
+                    "--kill-child", "--mount-proc"]}
+
+
+def die_with_parent() -> None:
+    """Ask Linux to kill this process when its parent dies (kept across exec, lost on setuid)."""
+    try:
+        import ctypes
+        import signal
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)        # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 # -- the launcher: runs inside the new namespaces, then becomes the kernel -------------------
@@ -201,6 +211,7 @@ def launch(spec: Spec, cmd: list):
         os.setgroups([])
         os.setgid(spec.uid)
         os.setuid(spec.uid)
+        die_with_parent()
         apply_limits(spec.limits)
         os.execvpe(cmd[0], cmd, env)
     apply_limits(spec.limits)
@@ -213,9 +224,19 @@ def launch(spec: Spec, cmd: list):
 
 
 def main(argv):
-    raw, _, cmd = argv[0], argv[1], argv[2:]
+    """``--outer SPEC -- CMD``: outside the namespaces, tie the sandbox's life to the grader's
+    and enter the namespaces; ``SPEC -- CMD``: inside them, set up and become the kernel."""
+    outer = argv[0] == "--outer"
+    if outer:
+        argv = argv[1:]
+    raw, cmd = argv[0], argv[2:]
     data = json.loads(raw)
     spec = Spec(**{**data, "limits": Limits(**data["limits"])})
+    if outer:
+        die_with_parent()
+        if spec.namespaces in UNSHARE:
+            inner = [*UNSHARE[spec.namespaces], sys.executable, "-m", "convgrade.sandbox", raw, "--", *cmd]
+            os.execvp(inner[0], inner)
     launch(spec, cmd)
 
 

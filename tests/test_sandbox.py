@@ -10,7 +10,7 @@ from dataclasses import asdict
 import pytest
 
 from conftest import ROOT
-from convgrade.sandbox import Limits, SandboxedKernelManager, Spec, default_hide, default_keep, isolation
+from convgrade.sandbox import Limits, Spec, default_hide, default_keep, isolation
 
 MODE, WARNING = isolation()
 needs_namespaces = pytest.mark.skipif(MODE == "none", reason=f"no namespaces here: {WARNING}")
@@ -18,19 +18,13 @@ needs_namespaces = pytest.mark.skipif(MODE == "none", reason=f"no namespaces her
 
 def run_sandboxed(code, tmp_path, limits=None):
     """Run ``python -c code`` through the launcher exactly as a kernel is started."""
-    manager = SandboxedKernelManager()
-    manager.spec = Spec(limits=limits or Limits(), hide=default_hide(ROOT),
-                        keep_readonly=default_keep(), namespaces=MODE)
-    manager.connection_file = str(tmp_path / ".kernel-connection.json")
-    spec = manager.spec
+    spec = Spec(limits=limits or Limits(), hide=default_hide(ROOT),
+                keep_readonly=default_keep(), namespaces=MODE)
     spec.work = str(tmp_path)
     spec.uid = 200_000 + len(tmp_path.name)
-    launcher = [sys.executable, "-m", "convgrade.sandbox", json.dumps(asdict(spec)), "--",
-                sys.executable, "-c", textwrap.dedent(code)]
-    prefix = {"root": ["unshare", "--mount", "--pid", "--fork", "--kill-child", "--mount-proc"],
-              "user": ["unshare", "--user", "--map-root-user", "--mount", "--pid", "--fork",
-                       "--kill-child", "--mount-proc"]}.get(MODE, [])
-    return subprocess.run(prefix + launcher, capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    launcher = [sys.executable, "-m", "convgrade.sandbox", "--outer", json.dumps(asdict(spec)),
+                "--", sys.executable, "-c", textwrap.dedent(code)]
+    return subprocess.run(launcher, capture_output=True, text=True, cwd=tmp_path, timeout=60)
 
 
 @needs_namespaces
@@ -106,3 +100,34 @@ def test_degraded_isolation_is_reported(monkeypatch, tmp_path):
     assert manager.spec.namespaces == "none"
     assert client.events == ["isolation degraded: no namespaces in this test"]
     assert sandbox.isolation()[0] in ("root", "user", "none")
+
+
+@needs_namespaces
+def test_sandbox_dies_with_the_grader(tmp_path):
+    """A grader killed outright (SIGKILL) takes its kernels and their children with it."""
+    import signal
+    import time
+    marker = f"orphan-{tmp_path.name}"
+    spec = Spec(hide=default_hide(ROOT), keep_readonly=default_keep(), namespaces=MODE,
+                work=str(tmp_path), uid=200_123)
+    child = (f"import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', "
+             f"'import time; time.sleep(600)', {marker!r}]); time.sleep(600)")
+    grader = (f"import json, subprocess, sys; subprocess.Popen([sys.executable, '-m', "
+              f"'convgrade.sandbox', '--outer', {json.dumps(asdict(spec))!r}, '--', sys.executable, "
+              f"'-c', {child!r}]); import time; time.sleep(600)")
+    proc = subprocess.Popen([sys.executable, "-c", grader], cwd=tmp_path)
+    for _ in range(100):
+        if subprocess.run(["pgrep", "-f", marker], capture_output=True).returncode == 0:
+            break
+        time.sleep(0.2)
+    else:
+        proc.kill()
+        pytest.fail("the sandboxed child never started")
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    for _ in range(50):
+        if subprocess.run(["pgrep", "-f", marker], capture_output=True).returncode != 0:
+            break
+        time.sleep(0.2)
+    left = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True).stdout.split()
+    assert left == [], f"left running after the grader died: {left}"

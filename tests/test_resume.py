@@ -1,0 +1,61 @@
+"""A class batch killed part-way and run again: every submission graded exactly once, the
+gradebook consistent, and the same scores as a batch that was never interrupted."""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import nbformat
+from nbgrader.api import Gradebook
+
+from conftest import ROOT, release_nb, source_nb
+from convgrade.students import fill, solution_answers
+
+EXPECTED = {"ann": 20, "ben": 0, "cy": 20, "dee": 0, "eve": 20}
+
+
+def _autograde(class_dir, **popen):
+    cmd = [sys.executable, "-m", "convgrade.cli", "--course", str(ROOT), "autograde", "conv_layer",
+           "--class-dir", str(class_dir), "--jobs", "2"]
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True, **popen)
+
+
+def test_killed_batch_resumes_to_a_consistent_gradebook(tmp_path):
+    shutil.copy(ROOT / "nbgrader_config.py", tmp_path)
+    solved = fill(release_nb(), solution_answers(source_nb()))
+    for student, score in EXPECTED.items():
+        folder = tmp_path / "submitted" / student / "conv_layer"
+        folder.mkdir(parents=True)
+        nbformat.write(solved if score else release_nb(), folder / "conv_layer.ipynb")
+    done = tmp_path / ".convgrade" / "done" / "conv_layer"
+
+    first = _autograde(tmp_path)
+    deadline = time.monotonic() + 600
+    while not (done.is_dir() and any(done.glob("*.json"))) and time.monotonic() < deadline:
+        if first.poll() is not None:
+            break
+        time.sleep(0.2)
+    os.killpg(first.pid, signal.SIGKILL)
+    first.wait()
+    finished_before = len(list(done.glob("*.json")))
+    assert 1 <= finished_before < len(EXPECTED), "the batch was not interrupted part-way"
+
+    second = _autograde(tmp_path)
+    output, _ = second.communicate(timeout=900)
+    assert second.returncode == 0, output
+    assert f"grading {len(EXPECTED) - finished_before} submissions" in output
+
+    third = _autograde(tmp_path)
+    output, _ = third.communicate(timeout=300)
+    assert "graded already" in output
+
+    with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}") as gradebook:
+        submissions = gradebook.assignment_submissions("conv_layer")
+        assert sorted(s.student.id for s in submissions) == sorted(EXPECTED)
+        assert {s.student.id: s.score for s in submissions} == EXPECTED
+    assert len(list(done.glob("*.json"))) == len(EXPECTED)
