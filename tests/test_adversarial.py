@@ -113,7 +113,7 @@ EXPLOITS = {
         """)), None),
     "input_transformer_passes_everything": (with_cell(
         "get_ipython().input_transformers_cleanup.append(lambda lines: ['pass\\n'])\n",
-        where="dense_param_count"), "not defined"),
+        where="dense_param_count"), "tampered"),
     "patched_run_cell": (with_cell(textwrap.dedent("""
         _ip = get_ipython()
         async def _nothing(*args, **kwargs):
