@@ -72,15 +72,12 @@ def shapes_of(*arrays) -> str:
     return " and ".join("x".join(map(str, np.shape(a))) for a in arrays)
 
 
-def run_cases(function, name: str, cases, shape_hint=None) -> int:
-    """Call ``function`` on every case in one batch; raise CheckFailed if any answer is wrong.
-
-    A known misconception is named only when it explains every wrong answer it applies to,
-    so two mistakes that agree on one case are not confused. ``shape_hint(case, got_shape)``
-    may return a targeted message for a wrong output shape. Returns the number of cases.
-    """
+def call_checked(function, name: str, calls) -> list:
+    """``call_many`` for checks that judge results themselves: a library shortcut or a
+    function that cannot be run at all becomes a :class:`CheckFailed` with the usual message;
+    single results may still be :class:`StudentError`."""
     try:
-        results = call_many(function, [(c.args, c.kwargs) for c in cases])
+        return call_many(function, calls)
     except ShortcutUsed as used:
         raise CheckFailed(
             f"{name} calls {', '.join(used.calls)}, a library convolution. This task asks you "
@@ -88,6 +85,16 @@ def run_cases(function, name: str, cases, shape_hint=None) -> int:
             "numpy.fft are all fine).") from None
     except StudentError as error:
         raise CheckFailed(f"{name} could not be run: {error}") from None
+
+
+def run_cases(function, name: str, cases, shape_hint=None) -> int:
+    """Call ``function`` on every case in one batch; raise CheckFailed if any answer is wrong.
+
+    A known misconception is named only when it explains every wrong answer it applies to,
+    so two mistakes that agree on one case are not confused. ``shape_hint(case, got_shape)``
+    may return a targeted message for a wrong output shape. Returns the number of cases.
+    """
+    results = call_checked(function, name, [(c.args, c.kwargs) for c in cases])
     failures = []
     for case, got in zip(cases, results):
         if isinstance(got, StudentError):

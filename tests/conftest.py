@@ -20,6 +20,19 @@ def course():
     return Course(ROOT)
 
 
+# corr2d with the kernel flipped: the honest-but-wrong answer several tests build on
+WRONG_CORR2D = """import numpy as np
+def corr2d(X, K):
+    kh, kw = K.shape
+    F = K[::-1, ::-1]
+    out = np.zeros((X.shape[0] - kh + 1, X.shape[1] - kw + 1))
+    for i in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            out[i, j] = (X[i:i + kh, j:j + kw] * F).sum()
+    return out
+"""
+
+
 def release_nb(assignment="conv_layer"):
     return nbformat.read(ROOT / "assignments" / assignment / f"{assignment}.ipynb", 4)
 

@@ -15,21 +15,24 @@ import uuid
 import nbformat
 import pytest
 
-from conftest import ROOT, grade_many, release_nb, scores, source_nb
+from conftest import ROOT, WRONG_CORR2D, grade_many, release_nb, scores, source_nb
 from convgrade.students import CHEAT, fill, solution_answers, tamper
 
 LIMITS = {"timeout": 8, "call_timeout": 8, "memory_limit": 1536 * 2**20, "notebook_timeout": 240}
 MARK = uuid.uuid4().hex[:12]          # names the processes exploits leave behind
 
-WRONG = textwrap.dedent("""
-    import numpy as np
+WRONG = WRONG_CORR2D
+
+
+# a row-by-row correlation through the real np.correlate, dug out of the grader's wrapper
+BYPASS = textwrap.dedent("""
+    _real = next(c.cell_contents for c in np.correlate.__closure__ if callable(c.cell_contents))
     def corr2d(X, K):
         kh, kw = K.shape
-        F = K[::-1, ::-1]
         out = np.zeros((X.shape[0] - kh + 1, X.shape[1] - kw + 1))
         for i in range(out.shape[0]):
-            for j in range(out.shape[1]):
-                out[i, j] = (X[i:i + kh, j:j + kw] * F).sum()
+            for a in range(kh):
+                out[i] += _real(X[i + a], K[a], "valid")
         return out
     """)
 
@@ -219,34 +222,15 @@ EXPLOITS = {
     "flipped_grade_flags": (edit_cells(_flip_flags), None),
     "prefilled_outputs": (edit_cells(_fake_outputs), None),
     "other_kernelspec": (edit_cells(_kernelspec), None),
-    "tripwire_closure_bypass": (wrapping(textwrap.dedent("""
-        _real = next(c.cell_contents for c in np.correlate.__closure__ if callable(c.cell_contents))
-        def corr2d(X, K):
-            kh, kw = K.shape
-            out = np.zeros((X.shape[0] - kh + 1, X.shape[1] - kw + 1))
-            for i in range(out.shape[0]):
-                for a in range(kh):
-                    out[i] += _real(X[i + a], K[a], "valid")
-            return out
-        """)), "library convolution"),
+    "tripwire_closure_bypass": (wrapping(BYPASS), "library convolution"),
     "profiler_switched_off": (wrapping(textwrap.dedent("""
         import sys
         def corr2d(X, K):
             sys.setprofile(None)
             return _wrong(X, K)
         """)), "library convolution"),
-    "setprofile_replaced": (wrapping(textwrap.dedent("""
-        import sys
-        sys.setprofile = lambda f: None
-        _real = next(c.cell_contents for c in np.correlate.__closure__ if callable(c.cell_contents))
-        def corr2d(X, K):
-            kh, kw = K.shape
-            out = np.zeros((X.shape[0] - kh + 1, X.shape[1] - kw + 1))
-            for i in range(out.shape[0]):
-                for a in range(kh):
-                    out[i] += _real(X[i + a], K[a], "valid")
-            return out
-        """)), "library convolution"),
+    "setprofile_replaced": (wrapping("import sys\nsys.setprofile = lambda f: None\n" + BYPASS),
+                            "library convolution"),
 }
 
 

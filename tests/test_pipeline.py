@@ -7,7 +7,7 @@ import json
 import jsonschema
 import pytest
 
-from conftest import ROOT, release_nb, run_grade, scores, source_nb, write
+from conftest import ROOT, WRONG_CORR2D, release_nb, run_grade, scores, source_nb, write
 from convgrade.students import CHEAT, fill, solution_answers, tamper
 
 # Gradescope's autograder results format (its documentation's fields and value sets).
@@ -31,16 +31,6 @@ GRADESCOPE_SCHEMA = {
     },
 }
 
-WRONG_CORR2D = """import numpy as np
-def corr2d(X, K):
-    kh, kw = K.shape
-    F = K[::-1, ::-1]
-    out = np.zeros((X.shape[0] - kh + 1, X.shape[1] - kw + 1))
-    for i in range(out.shape[0]):
-        for j in range(out.shape[1]):
-            out[i, j] = (X[i:i + kh, j:j + kw] * F).sum()
-    return out
-"""
 
 
 @pytest.fixture(scope="module")
