@@ -198,7 +198,7 @@ EXPLOITS = {
                 os.execv(sys.executable, _sleeper)
             os._exit(0)
         """)), None),
-    "many_processes": (with_cell(textwrap.dedent(f"""
+    "many_processes": (with_cell(textwrap.dedent("""
         import subprocess
         _procs = []
         try:

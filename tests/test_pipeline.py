@@ -1,7 +1,6 @@
 """The grading pipeline end to end on ``conv_layer``, through ``convgrade grade``."""
 from __future__ import annotations
 
-import copy
 import json
 
 import jsonschema
