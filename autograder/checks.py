@@ -142,13 +142,15 @@ def verdict(got, case: Case, shape_hint=None):
     if np.isscalar(want) or isinstance(want, (int, float)):
         if isinstance(got, np.ndarray) and got.size == 1:
             got = float(got.reshape(-1)[0])
-        if not isinstance(got, (int, float)) or isinstance(got, bool):
+        if isinstance(got, bool) and not isinstance(want, (bool, np.bool_)):
+            return "expected a number, got a bool", ()
+        if not isinstance(got, (int, float)):
             return f"expected a number, got {type(got).__name__}", ()
         if _same_number(got, want):
             return None, ()
         known = [m for m, answer in case.wrong.items()
                  if answer is not None and _same_number(got, answer)]
-        return (known[0] if known else f"expected {want}, got {got}"), tuple(known)
+        return (known[0] if known else f"{got} is not the right value"), tuple(known)
     if not isinstance(got, np.ndarray):
         return f"expected an array of shape {np.shape(want)}, got {type(got).__name__}", ()
     got_shape = np.shape(got)

@@ -137,7 +137,7 @@ def _install(user_ns):
             raise ValueError(f"returned {type(value).__name__} of dtype {array.dtype}, "
                              "not an array of real numbers")
         buffer = io.BytesIO()
-        np.save(buffer, np.ascontiguousarray(array), allow_pickle=False)
+        np.save(buffer, np.array(array, order="C"), allow_pickle=False)   # keeps 0-d as 0-d
         return {"npy": base64.b64encode(buffer.getvalue()).decode("ascii")}
 
     ASSUME = ("integer", "real", "positive", "nonnegative")

@@ -65,7 +65,7 @@ def _reason(got, case, shape_hint):
         value = _number(got)
         if value is None:
             return f"expected a number, got {type(got).__name__}"
-        return None if _same_number(value, case.expected) else f"expected {case.expected}, got {value}"
+        return None if _same_number(value, case.expected) else f"{value} is not the right value"
     bare = Case(case.args, case.expected, case.about, case.kwargs, case.magnitude)
     return judge(got, bare, shape_hint)
 
