@@ -18,7 +18,7 @@ import pytest
 from conftest import ROOT, WRONG_CORR2D, grade_many, release_nb, scores, source_nb
 from convgrade.students import CHEAT, fill, solution_answers, tamper
 
-LIMITS = {"timeout": 8, "call_timeout": 8, "memory_limit": 1536 * 2**20, "notebook_timeout": 240}
+LIMITS = {"timeout": 4, "call_timeout": 4, "memory_limit": 1536 * 2**20, "notebook_timeout": 240}
 MARK = uuid.uuid4().hex[:12]          # names the processes exploits leave behind
 
 WRONG = WRONG_CORR2D

@@ -6,7 +6,8 @@ import json
 import jsonschema
 import pytest
 
-from conftest import ROOT, WRONG_CORR2D, release_nb, run_grade, scores, source_nb, write
+from conftest import ROOT, WRONG_CORR2D, grade_many, release_nb, run_grade, scores, source_nb, write
+from convgrade.cli import main
 from convgrade.students import CHEAT, fill, solution_answers, tamper
 
 # Gradescope's autograder results format (its documentation's fields and value sets).
@@ -63,28 +64,41 @@ def test_blank_release_scores_zero(tmp_path):
     assert len(json.dumps(results)) < 1_000_000
 
 
-def test_regrade_gives_identical_scores(solution_path, solution_graded, tmp_path):
-    _, again, _ = run_grade(solution_path, tmp_path)
-    first = solution_graded[1]
-    strip = lambda r: {k: v for k, v in r.items() if k != "execution_time"}  # noqa: E731
-    assert strip(again) == strip(first)
-
-
-def test_patched_allclose_gains_nothing(tmp_path):
+@pytest.fixture(scope="module")
+def variants(tmp_path_factory):
+    """Submissions that differ from the honest-but-wrong one in a single way, graded in parallel."""
+    folder = tmp_path_factory.mktemp("variants")
     answers = solution_answers(source_nb())
-    wrong = write(fill(release_nb(), {**answers, "corr2d": WRONG_CORR2D}), tmp_path / "wrong.ipynb")
-    cheat = write(fill(release_nb(), {**answers, "corr2d": CHEAT + WRONG_CORR2D}), tmp_path / "cheat.ipynb")
-    _, honest, _ = run_grade(wrong, tmp_path, "--assignment", "conv_layer")
-    _, cheated, _ = run_grade(cheat, tmp_path, "--assignment", "conv_layer")
+    wrong = {**answers, "corr2d": WRONG_CORR2D}
+    renamed = fill(release_nb(), wrong)
+    for cell in renamed.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "test_corr2d":
+            cell.metadata.nbgrader["grade_id"] = "renamed"
+    noisy = answers["corr2d"].replace(
+        "def corr2d(X, K):",
+        "import sys, warnings\ndef corr2d(X, K):\n    warnings.warn('a harmless warning')\n"
+        "    print('debug output ' * 50, file=sys.stderr)\n    print('more' * 100)", 1)
+    assert noisy != answers["corr2d"]
+    notebooks = {
+        "wrong": fill(release_nb(), wrong),
+        "cheat": fill(release_nb(), {**answers, "corr2d": CHEAT + WRONG_CORR2D}),
+        "tampered": tamper(fill(release_nb(), wrong)),
+        "renamed": renamed,
+        "noisy": fill(release_nb(), {**answers, "corr2d": noisy}),
+    }
+    paths = [write(nb, folder / f"{name}.ipynb") for name, nb in notebooks.items()]
+    return dict(zip(notebooks, grade_many(paths)))
+
+
+def test_patched_allclose_gains_nothing(variants):
+    honest, cheated = variants["wrong"], variants["cheat"]
     assert scores(honest)["test_corr2d"] == 0
     assert "flipped" in {t["name"]: t["output"] for t in honest["tests"]}["test_corr2d"]
     assert scores(cheated) == scores(honest)
 
 
-def test_tampered_test_cells_are_restored(tmp_path):
-    answers = solution_answers(source_nb())
-    nb = tamper(fill(release_nb(), {**answers, "corr2d": WRONG_CORR2D}))
-    _, results, _ = run_grade(write(nb, tmp_path / "conv_layer.ipynb"), tmp_path)
+def test_tampered_test_cells_are_restored(variants):
+    results = variants["tampered"]
     got = scores(results)
     assert got["test_corr2d"] == 0
     assert results["max_score"] == 22            # points restored from the source, not 100 each
@@ -93,29 +107,15 @@ def test_tampered_test_cells_are_restored(tmp_path):
     assert sum(got.values()) == results["score"] == 22 - 2 - 3 - 2
 
 
-def test_visible_assert_failing_in_kernel_cannot_pass_without_grader(tmp_path):
-    # Replace a test cell's visible code with an always-passing statement and remove its
-    # hidden part: the restored source decides, so the wrong corr2d still scores 0.
-    answers = solution_answers(source_nb())
-    nb = fill(release_nb(), {**answers, "corr2d": WRONG_CORR2D})
-    for cell in nb.cells:
-        if cell.metadata.get("nbgrader", {}).get("grade_id") == "test_corr2d":
-            cell.metadata.nbgrader["grade_id"] = "renamed"
-    _, results, _ = run_grade(write(nb, tmp_path / "conv_layer.ipynb"), tmp_path)
+def test_renamed_test_cell_is_restored(variants):
+    # a test cell given another id is an extra cell: the source's test_corr2d is put back
+    results = variants["renamed"]
     assert scores(results)["test_corr2d"] == 0
     assert "renamed" not in scores(results)
 
 
-def test_honest_noise_costs_nothing(tmp_path):
-    answers = solution_answers(source_nb())
-    noisy = answers["corr2d"].replace(
-        "def corr2d(X, K):",
-        "import sys, warnings\ndef corr2d(X, K):\n    warnings.warn('a harmless warning')\n"
-        "    print('debug output ' * 50, file=sys.stderr)\n    print('more' * 100)", 1)
-    assert noisy != answers["corr2d"]
-    nb = fill(release_nb(), {**answers, "corr2d": noisy})
-    _, results, _ = run_grade(write(nb, tmp_path / "conv_layer.ipynb"), tmp_path)
-    assert scores(results)["test_corr2d"] == 3
+def test_honest_noise_costs_nothing(variants):
+    assert scores(variants["noisy"])["test_corr2d"] == 3
 
 
 @pytest.mark.parametrize("content, reason", [
@@ -124,29 +124,33 @@ def test_honest_noise_costs_nothing(tmp_path):
     ('{"cells": [], "nbformat": 3, "metadata": {}}', "nbformat"),
     ('["a list"]', "not a notebook"),
 ])
-def test_bad_files_get_a_one_line_reason(tmp_path, content, reason):
+def test_bad_files_get_a_one_line_reason(tmp_path, capsys, content, reason):
     path = tmp_path / "conv_layer.ipynb"
     path.write_text(content)
-    code, results, output = run_grade(path, tmp_path)
-    assert code == 2 and results is None
-    assert reason in output and len(output.strip().splitlines()) == 1
+    code = main(["--course", str(ROOT), "grade", str(path), "--json", str(tmp_path / "r.json")])
+    output = capsys.readouterr()
+    assert code == 2 and not (tmp_path / "r.json").exists()
+    assert reason in output.err and len(output.err.strip().splitlines()) == 1
 
 
-def test_unknown_assignment_is_refused(tmp_path, solution_path):
-    code, _, output = run_grade(solution_path, tmp_path, "--assignment", "no_such_assignment")
-    assert code == 2 and "unknown assignment" in output
+def test_unknown_assignment_is_refused(tmp_path, capsys, solution_path):
+    code = main(["--course", str(ROOT), "grade", str(solution_path), "--assignment", "nope"])
+    assert code == 2 and "unknown assignment" in capsys.readouterr().err
 
 
-def test_github_actions_summary_and_annotation(tmp_path, solution_path):
+def test_github_actions_and_identical_regrade(tmp_path, solution_path, solution_graded):
     import os
     import subprocess
     from conftest import CONVGRADE
     summary = tmp_path / "summary.md"
     env = {**os.environ, "GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary)}
-    proc = subprocess.run([*CONVGRADE, "grade", str(solution_path)], env=env, cwd=ROOT,
-                          capture_output=True, text=True, timeout=600)
+    again = tmp_path / "again.json"
+    proc = subprocess.run([*CONVGRADE, "grade", str(solution_path), "--json", str(again)], env=env,
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0
     assert "::notice title=convgrade score::" in proc.stdout
     assert "20 / 22" in proc.stdout.split("::notice")[1]
     text = summary.read_text()
     assert "| test_corr2d | 3 / 3 |" in text
+    strip = lambda r: {k: v for k, v in r.items() if k != "execution_time"}  # noqa: E731
+    assert strip(json.loads(again.read_text())) == strip(solution_graded[1])
