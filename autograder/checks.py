@@ -72,41 +72,60 @@ def shapes_of(*arrays) -> str:
     return " and ".join("x".join(map(str, np.shape(a))) for a in arrays)
 
 
-def call_checked(function, name: str, calls) -> list:
+SHORTCUT = ("{name} calls {calls}, a library convolution. This task asks you to write the sum "
+            "yourself (numpy slicing, einsum, tensordot, stride tricks and numpy.fft are all fine).")
+
+
+def call_checked(function, name: str, calls, shortcut: str = SHORTCUT) -> list:
     """``call_many`` for checks that judge results themselves: a library shortcut or a
     function that cannot be run at all becomes a :class:`CheckFailed` with the usual message;
-    single results may still be :class:`StudentError`."""
+    single results may still be :class:`StudentError`. ``shortcut`` is the message for a
+    library convolution, formatted with ``name`` and ``calls``."""
     try:
         return call_many(function, calls)
     except ShortcutUsed as used:
-        raise CheckFailed(
-            f"{name} calls {', '.join(used.calls)}, a library convolution. This task asks you "
-            "to write the sum yourself (numpy slicing, einsum, tensordot, stride tricks and "
-            "numpy.fft are all fine).") from None
+        raise CheckFailed(shortcut.format(name=name, calls=", ".join(used.calls))) from None
     except StudentError as error:
         raise CheckFailed(f"{name} could not be run: {error}") from None
 
 
-def run_cases(function, name: str, cases, shape_hint=None) -> int:
+def run_cases(function, name: str, cases, shape_hint=None, *, inspect=None, overall=None,
+              diagnose=None) -> int:
     """Call ``function`` on every case in one batch; raise CheckFailed if any answer is wrong.
 
     A known misconception is named only when it explains every wrong answer it applies to,
     so two mistakes that agree on one case are not confused. ``shape_hint(case, got_shape)``
     may return a targeted message for a wrong output shape. Returns the number of cases.
+
+    Optional diagnoses, tried in this order: ``overall(cases, results)`` may name a mistake
+    that shows across all cases at once (it returns the text after "is wrong on ");
+    ``inspect(case, got)`` one that a single answer shows by itself (NaN, a number for a map);
+    ``diagnose(case, got)`` one for a wrong answer, named only if it is the same for every
+    wrong answer.
     """
     results = call_checked(function, name, [(c.args, c.kwargs) for c in cases])
-    failures = []
+    found = overall(cases, results) if overall else None
+    if found:
+        raise CheckFailed(f"{name} is wrong on {found}")
+    failures, diagnoses = [], []
     for case, got in zip(cases, results):
         if isinstance(got, StudentError):
             if failures:        # wrong before it crashed: the wrong answers say more
                 break
             raise CheckFailed(f"{name} raised on {case.about}: {got}")
+        found = inspect(case, got) if inspect else None
+        if found:
+            raise CheckFailed(f"{name} is wrong on {case.about}: {found}")
         reason, known = verdict(got, case, shape_hint)
         if reason:
             failures.append((case, reason, known))
+            if diagnose:
+                diagnoses.append(diagnose(case, got))
     if not failures:
         return len(cases)
     case, reason, known = failures[0]
+    if diagnose and diagnoses[0] and all(d == diagnoses[0] for d in diagnoses):
+        raise CheckFailed(f"{name} is wrong on {case.about}: {diagnoses[0]}")
     for message in known:                 # named only if no other wrong answer contradicts it
         applies = [k for c, _, k in failures if message.strip() in
                    {w.strip() for w, a in c.wrong.items() if a is not None}]

@@ -15,12 +15,16 @@ from hypothesis import strategies as st
 
 import convref
 
-from ..checks import Case, CheckFailed, close, dims, draw, judge, rng_array, seeds, shapes_of
-from ..remote import ShortcutUsed, StudentError, call_many
+from ..checks import (Case, CheckFailed, call_checked, close, dims, draw, judge, rng_array, seeds,
+                      shapes_of)
+from ..remote import StudentError
 
 N_CASES = 25
 MODES = ("zeros", "reflect", "replicate", "circular")
 FLOAT_TOL = 2e-6      # fractions in [0, 1]: any float32 or float64 computation is this close
+SHORTCUT = ("{name} calls {calls}, a library convolution. This task asks you to write it "
+            "yourself (numpy slicing, np.pad, einsum, tensordot, stride tricks and numpy.fft are "
+            "all fine).")
 
 
 # -- running a batch and diagnosing it -------------------------------------------------------
@@ -78,15 +82,7 @@ def run(function, name: str, cases, shape_hint=None) -> int:
     (cases where the function raised do not count against it); otherwise it describes the
     first case that went wrong, as :func:`convgrade.checks.run_cases` does.
     """
-    try:
-        results = call_many(function, [(c.args, c.kwargs) for c in cases])
-    except ShortcutUsed as used:
-        raise CheckFailed(
-            f"{name} calls {', '.join(used.calls)}, a library convolution. This task asks you "
-            "to write it yourself (numpy slicing, np.pad, einsum, tensordot, stride tricks and "
-            "numpy.fft are all fine).") from None
-    except StudentError as error:
-        raise CheckFailed(f"{name} could not be run: {error}") from None
+    results = call_checked(function, name, [(c.args, c.kwargs) for c in cases], SHORTCUT)
     events = []                                   # (case, got, reason) of every wrong case
     for case, got in zip(cases, results):
         if isinstance(got, StudentError):
@@ -113,12 +109,8 @@ def run(function, name: str, cases, shape_hint=None) -> int:
 
 def _must_raise(function, name, calls, why):
     """Each ``(args, kwargs, about)`` in ``calls`` must raise ValueError."""
-    try:
-        results = call_many(function, [(args, kwargs) for args, kwargs, _ in calls])
-    except ShortcutUsed as used:
-        raise CheckFailed(f"{name} calls {', '.join(used.calls)}, a library convolution.") from None
-    except StudentError as error:
-        raise CheckFailed(f"{name} could not be run: {error}") from None
+    results = call_checked(function, name, [(args, kwargs) for args, kwargs, _ in calls],
+                           "{name} calls {calls}, a library convolution.")
     for (_, _, about), got in zip(calls, results):
         if not (isinstance(got, StudentError) and str(got).startswith("ValueError")):
             did = (f"it raised {str(got).split(':')[0]}" if isinstance(got, StudentError)

@@ -31,9 +31,9 @@ from hypothesis import strategies as st
 
 import convref
 
-from ..checks import (Case, CheckFailed, close, dims, draw, judge, rng_array, run_cases, seeds,
-                      shapes_of)
-from ..remote import ShortcutUsed, StudentError, call_many
+from ..checks import (Case, CheckFailed, call_checked, close, dims, draw, judge, rng_array,
+                      run_cases, seeds, shapes_of)
+from ..remote import StudentError
 
 N_CASES = 16
 SYMBOLIC_LENGTHS = range(1, 6)
@@ -84,23 +84,10 @@ def _wrapped(f, g):
 
 # -- running and judging ----------------------------------------------------------------
 
-SHORTCUT = ("{name} calls {calls}, a library convolution. This task asks you to write the sum "
-            "yourself (numpy slicing, einsum, tensordot, stride tricks and numpy.fft are all fine).")
-
 OBJECT_HINT = ("The inputs were numpy object arrays of sympy symbols: build the output so it can "
                "hold them (for example np.zeros(shape, dtype=np.result_type(f, g)), which is "
                "object for object inputs) and do not convert the inputs to float. numpy.fft "
                "cannot handle symbols, so an FFT answer needs a plain-sum path for object arrays.")
-
-
-def _call(function, name, cases):
-    """``call_many`` with the same verdicts as ``run_cases`` for shortcuts and dead calls."""
-    try:
-        return call_many(function, cases)
-    except ShortcutUsed as used:
-        raise CheckFailed(SHORTCUT.format(name=name, calls=", ".join(used.calls))) from None
-    except StudentError as error:
-        raise CheckFailed(f"{name} could not be run: {error}") from None
 
 
 def _as_sym(value):
@@ -162,7 +149,7 @@ def _symbolic(function, name, pairs, oracle, wrongs, shape_hint):
     for sf, sg in pairs:
         f, g = _symbols("a", sf), _symbols("b", sg)
         args += [(f, g), (g, f)]
-    results = _call(function, name, [(pair, {}) for pair in args])
+    results = call_checked(function, name, [(pair, {}) for pair in args])
     outputs = {}
     for (f, g), got in zip(args, results):
         about = _describe_sym(f, g)
@@ -210,8 +197,8 @@ def _int_pairs(count, high=40):
 def _both_orders(function, name, pairs, reference, hint):
     """Call ``function`` on every integer pair in both orders; judge ``function(f, g)`` against
     ``reference`` and return ``[(f, g, about, f_g, g_f, magnitude)]`` for the property checks."""
-    results = _call(function, name, [((f, g), {}) for f, g in pairs] +
-                    [((g, f), {}) for f, g in pairs])
+    results = call_checked(function, name, [((f, g), {}) for f, g in pairs] +
+                           [((g, f), {}) for f, g in pairs])
     out = []
     for (f, g), fg, gf in zip(pairs, results[:len(pairs)], results[len(pairs):]):
         kind = "sequences of lengths" if f.ndim == 1 else "arrays of shapes"
@@ -576,8 +563,8 @@ def test_change_of_index(change_of_index):
     factors and sympy's reversed-limits convention) and by value: for concrete sizes and
     output positions, ``.doit()`` of the result equals S added up term by term."""
     cases = _index_cases()
-    results = _call(change_of_index, "change_of_index",
-                    [((S, i, b), {}) for S, i, b, _about, _values in cases])
+    results = call_checked(change_of_index, "change_of_index",
+                           [((S, i, b), {}) for S, i, b, _about, _values in cases])
     for (S, i, b, about, values), got in zip(cases, results):
         verdict = _index_verdict(got, S, i, b)
         if verdict:

@@ -15,63 +15,17 @@ from hypothesis import strategies as st
 import convref
 
 from ..checks import (Case, CheckFailed, call_checked, close, dims, draw, rng_array, run_cases,
-                      seeds, shapes_of, verdict)
+                      seeds, shapes_of)
 from ..remote import StudentError
 
 N_CASES = 20
 FLAT = 1e-4          # a window whose standard deviation is at most this is flat (NCC 0)
 
 
-# -- a runner with a look at each result before the usual comparison -------------------------
-
-def _calls(function, name, calls):
-    """``call_many`` with the shortcut and crash verdicts of ``run_cases``."""
-    return call_checked(function, name, calls)
-
-
-def _run(function, name, cases, hint=None, inspect=None, overall=None, diagnose=None):
-    """``run_cases`` with extra diagnoses: ``inspect(case, got)`` may name a mistake that one
-    answer shows by itself (NaN, a number for a map), ``overall(cases, results)`` one that
-    shows across all cases at once, ``diagnose(case, got)`` one for a wrong answer that is
-    named only if it fits every wrong answer. Otherwise a known misconception is named only
-    when it explains every wrong answer it applies to, as ``run_cases`` does."""
-    results = _calls(function, name, [(c.args, c.kwargs) for c in cases])
-    found = overall(cases, results) if overall else None
-    if found:
-        raise CheckFailed(f"{name} is wrong on {found}")
-    failures, diagnoses = [], []
-    for case, got in zip(cases, results):
-        if isinstance(got, StudentError):
-            if failures:
-                break
-            raise CheckFailed(f"{name} raised on {case.about}: {got}")
-        found = inspect(case, got) if inspect else None
-        if found:
-            raise CheckFailed(f"{name} is wrong on {case.about}: {found}")
-        reason, known = verdict(got, case, hint)
-        if reason:
-            failures.append((case, reason, known))
-            if diagnose:
-                diagnoses.append(diagnose(case, got))
-    if not failures:
-        return len(cases)
-    case, reason, known = failures[0]
-    if diagnose and diagnoses[0] and all(d == diagnoses[0] for d in diagnoses):
-        raise CheckFailed(f"{name} is wrong on {case.about}: {diagnoses[0]}")
-    for message in known:
-        applies = [k for c, _, k in failures
-                   if message.strip() in {w.strip() for w, a in c.wrong.items() if a is not None}]
-        if all(message in k for k in applies):
-            raise CheckFailed(f"{name} is wrong on {case.about}: {message.strip()}")
-    if known:
-        reason = "the values differ from the correct answer"
-    raise CheckFailed(f"{name} is wrong on {case.about}: {reason}")
-
-
 def _raises_value_error(function, name, calls):
     """Which calls raised ``ValueError`` in the student's kernel."""
     return [isinstance(r, StudentError) and str(r).startswith("ValueError")
-            for r in _calls(function, name, calls)]
+            for r in call_checked(function, name, calls)]
 
 
 def _is_number(got):
@@ -195,7 +149,7 @@ def test_equivariance_gap(equivariance_gap):
         if shape == X.shape and K.size > 1:
             return "the gap is taken between two VALID feature maps: shape (H-KH+1, W-KW+1)"
         return None
-    return _run(equivariance_gap, "equivariance_gap", cases, hint, _number_for_map)
+    return run_cases(equivariance_gap, "equivariance_gap", cases, hint, inspect=_number_for_map)
 
 
 # -- global pooling, and where the position went ----------------------------------------------
@@ -327,7 +281,7 @@ def test_add_coord_channels(add_coord_channels):
         if shape == (c + 2, w, h) and h != w:
             return "rows and columns are swapped: the output is (C + 2, H, W)"
         return None
-    return _run(add_coord_channels, "add_coord_channels", cases, hint, _nan_inspect(
+    return run_cases(add_coord_channels, "add_coord_channels", cases, hint, inspect=_nan_inspect(
         "the output holds NaN or inf: with a single row (H = 1) 2i/(H-1) divides by zero; "
         "that lone row's coordinate is 0, the middle of [-1, 1] (the same for W = 1)"))
 
@@ -372,7 +326,7 @@ def pig_images():
 def test_pig_detector(pig_detector):
     """(K, t) with K (1, 3, KH, KW): an image flies iff the global max of the valid correlation
     of add_coord_channels(image) with K exceeds t, on pig images the student never saw."""
-    (got,) = _calls(pig_detector, "pig_detector", [((), {})])
+    (got,) = call_checked(pig_detector, "pig_detector", [((), {})])
     if isinstance(got, StudentError):
         raise CheckFailed(f"pig_detector raised: {got}")
     if not (isinstance(got, (tuple, list)) and len(got) == 2):
@@ -474,7 +428,7 @@ def _as_bool(got):
 def test_is_rot90_symmetric(is_rot90_symmetric):
     """True exactly when np.rot90(K) equals K (so a non-square kernel gives False)."""
     kernels = rot_kernels()
-    results = _calls(is_rot90_symmetric, "is_rot90_symmetric", [((K,), {}) for K, _ in kernels])
+    results = call_checked(is_rot90_symmetric, "is_rot90_symmetric", [((K,), {}) for K, _ in kernels])
     answers = []
     for (K, why), got in zip(kernels, results):
         if isinstance(got, StudentError):
@@ -758,7 +712,7 @@ def test_ncc_map(ncc_map):
                     "normalise EACH window by its own mean and norm (the scene's overall "
                     "statistics are not enough)")
         return None
-    _run(ncc_map, "ncc_map", cases, hint, inspect, overall, diagnose)
+    run_cases(ncc_map, "ncc_map", cases, hint, inspect=inspect, overall=overall, diagnose=diagnose)
     flat_templates = [np.full((2, 3), 0.7), np.array([[5.0]])]
     raised = _raises_value_error(ncc_map, "ncc_map", [((rng_array(3, (6, 6)), T), {}) for T in flat_templates])
     for T, ok in zip(flat_templates, raised):
@@ -800,7 +754,7 @@ def waldo_misconceptions(S, T, where):
 def test_find_waldo(find_waldo):
     """(row, col) of the top-left corner of the best NCC window, in fresh scenes."""
     scenes = waldo_cases(10)
-    results = _calls(find_waldo, "find_waldo", [((S, T), {}) for S, T, _ in scenes])
+    results = call_checked(find_waldo, "find_waldo", [((S, T), {}) for S, T, _ in scenes])
     answers = []
     for (S, T, _), got in zip(scenes, results):
         about = f"a {shapes_of(S)} scene with a {shapes_of(T)} template"

@@ -13,31 +13,18 @@ from hypothesis import strategies as st
 
 import convref
 
-from ..checks import Case, CheckFailed, close, dims, draw, judge, rng_array, run_cases, seeds
-from ..remote import ShortcutUsed, StudentError, call_many
+from ..checks import (Case, CheckFailed, call_checked, close, dims, draw, judge, rng_array,
+                      run_cases, seeds)
+from ..remote import StudentError
 
 N_CASES = 20
 
 
 # -- calling the student's function ----------------------------------------------------------
 
-def _call(function, name, calls):
-    """``call_many`` with run_cases' treatment of a forbidden library convolution and of a
-    function that cannot be run at all; one result or StudentError per call."""
-    try:
-        return call_many(function, calls)
-    except ShortcutUsed as used:
-        raise CheckFailed(
-            f"{name} calls {', '.join(used.calls)}, a library convolution. This task asks you "
-            "to write the sum yourself (numpy slicing, einsum, tensordot, stride tricks and "
-            "numpy.fft are all fine).") from None
-    except StudentError as error:
-        raise CheckFailed(f"{name} could not be run: {error}") from None
-
-
 def _collect(function, name, cases):
     """All results of ``cases``; CheckFailed at the first call that raised."""
-    results = _call(function, name, [(c.args, c.kwargs) for c in cases])
+    results = call_checked(function, name, [(c.args, c.kwargs) for c in cases])
     for case, got in zip(cases, results):
         if isinstance(got, StudentError):
             raise CheckFailed(f"{name} raised on {case.about}: {got}")
@@ -98,7 +85,7 @@ def _sentence_pair(rng):
 def _raises(function, name, cases):
     """For each call: the StudentError text if it raised, else None (it returned)."""
     return [str(r) if isinstance(r, StudentError) else None
-            for r in _call(function, name, cases)]
+            for r in call_checked(function, name, cases)]
 
 
 def _one_hot_hint(case, shape):
@@ -268,8 +255,8 @@ def test_ngram_kernel(ngram_kernel):
         sequences.append(_tokens(rng, vocab, T))                     # maybe no match at all
         cases.append((ngram if seed % 2 else tuple(ngram), vocab, sequences))
 
-    results = _call(ngram_kernel, "ngram_kernel",
-                    [((ngram, vocab), {}) for ngram, vocab, _ in cases])
+    results = call_checked(ngram_kernel, "ngram_kernel",
+                           [((ngram, vocab), {}) for ngram, vocab, _ in cases])
     failing = []
     for (ngram, vocab, sequences), K in zip(cases, results):
         n, V = len(ngram), len(vocab)
@@ -576,7 +563,7 @@ def _as_letters(answer):
 
 def test_broken_assumptions(broken_assumptions):
     """Graded exactly: the set of options whose assumption fails for text."""
-    (answer,) = _call(broken_assumptions, "broken_assumptions", [((), {})])
+    (answer,) = call_checked(broken_assumptions, "broken_assumptions", [((), {})])
     if isinstance(answer, StudentError):
         raise CheckFailed(f"broken_assumptions raised: {answer}")
     letters = _as_letters(answer)
