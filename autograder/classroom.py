@@ -79,15 +79,15 @@ def _grade_one(job):
     """Autograde and write feedback for one submission; returns ``(job, error or None)``."""
     assignment, student = job
     grader = api(_worker_config)
-    for attempt in range(5):
+    for attempt in range(3):       # a locked gradebook or a kernel slow to start passes
         result = grader.autograde(assignment, student, force=True, create=True)
-        if result.get("success") or "database is locked" not in str(result.get("log", "")):
+        if result.get("success"):
             break
-        time.sleep(0.5 * (attempt + 1))
+        time.sleep(1.0 + attempt)
     if not result.get("success"):
         lines = [ln for ln in str(result.get("log") or result.get("error") or "").splitlines()
-                 if "ERROR" in ln or "Error" in ln]
-        return job, (lines[-1] if lines else "autograde failed")[-300:]
+                 if "Error" in ln and "Please see" not in ln]
+        return job, (lines[-1].strip() if lines else "autograde failed")[-300:]
     feedback = grader.generate_feedback(assignment, student, force=True)
     if not feedback.get("success"):
         return job, "feedback failed"
