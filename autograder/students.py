@@ -13,7 +13,6 @@ import nbformat
 
 from . import catalogue
 from .course import Course
-from .execute import split_hidden
 from .restore import grade_id
 
 CHEAT = "import numpy as np\nnp.allclose = lambda *a, **k: True\nnp.testing.assert_allclose = lambda *a, **k: None\n"
@@ -113,7 +112,3 @@ def synthetic_class(course: Course, assignment: str, size: int = 30) -> dict:
             answers, about = {**solution, **mistakes(index, 1)}, "typical mistakes throughout"
         people[f"s{index + 1:02d}"] = (fill(release_nb, answers), about)
     return people
-
-
-def hidden_free(nb) -> bool:
-    return all(not split_hidden(c.source)[1] for c in nb.cells)
