@@ -7,8 +7,6 @@ the outputs the grader wrote.
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 import time
 from pathlib import Path
 
@@ -78,17 +76,13 @@ def grade_notebook(path, assignment=None, course=None, **limits):
     except CourseError as error:
         raise CannotGrade(str(error)) from None
     restored, notes = restore(nb, source_nb)
-    with tempfile.TemporaryDirectory(prefix="convgrade-") as work:
-        shared = course.assignments / assignment
-        if shared.is_dir():      # small data files the release ships beside the notebook
-            for item in shared.iterdir():
-                if item.suffix != ".ipynb" and item.is_file():
-                    shutil.copy(item, work)
-        executor = ExecuteWithChecks(hide=[str(course.root)], **limits)
-        try:
-            executor.preprocess(restored, {"metadata": {"path": work}})
-        except RuntimeError as error:       # no kernel: nothing was graded, so no score either
-            raise CannotGrade(f"{path}: the notebook's kernel could not start ({error})") from None
+    # the executor copies the small data files the release ships beside the notebook into
+    # the kernel's private work folder
+    executor = ExecuteWithChecks(hide=[str(course.root)], **limits)
+    try:
+        executor.preprocess(restored, {"metadata": {"path": str(course.assignments / assignment)}})
+    except RuntimeError as error:       # no kernel: nothing was graded, so no score either
+        raise CannotGrade(f"{path}: the notebook's kernel could not start ({error})") from None
     results = score(restored, notes + restored.metadata.get("convgrade", {}).get("events", []))
     results["execution_time"] = round(time.monotonic() - started, 2)
     results["assignment"] = assignment
