@@ -1,11 +1,15 @@
-"""Grading policy an instructor may change, all in one place.
+"""Grading policy an instructor may change, all in one place: every limit the grader puts on a
+submission, the library-shortcut rule, and what a student's kernel may see and import.
 
-Library shortcuts (SPEC): a graded function loses its points when it enters
-``numpy.convolve``/``correlate``, ``scipy.signal``, ``scipy.ndimage`` or torch's conv
-functions while the grader calls it, unless :func:`library_convolution_allowed` says it may:
-``estimate_delay``, the counting functions (``*_count`` and the names below) and the text
-helpers.
+Nothing else in convgrade holds a number of these; change them here.
 """
+
+# -- library shortcuts ------------------------------------------------------------------------
+#
+# A graded function that implements a convolution loses its points when its code reaches a
+# library convolution, a private numpy/scipy module, or a dynamic feature that could hide
+# one (decided from the submission's source, ``convgrade.shortcuts``; a monitor in the kernel
+# adds what it sees at run time). These functions may use library convolutions:
 LIBRARY_CONVOLUTION_ALLOWED = frozenset({
     "estimate_delay",
     "output_size", "layers_to_connect", "receptive_field",
@@ -14,8 +18,50 @@ LIBRARY_CONVOLUTION_ALLOWED = frozenset({
 
 
 def library_convolution_allowed(function: str) -> bool:
-    """May ``function`` call a library convolution?"""
+    """May ``function`` call a library convolution? (the counting functions ``*_count`` too)"""
     return function in LIBRARY_CONVOLUTION_ALLOWED or function.endswith("_count")
+
+
+#: Library convolutions: a module (every function in it counts) or a single function, by
+#: qualified name. A reference matches an entry equal to it or under it.
+CONVOLUTIONS = ("scipy.signal", "scipy.ndimage", "torch", "tensorflow", "jax", "cupy", "cv2",
+                "skimage", "astropy.convolution",
+                "numpy.convolve", "numpy.correlate", "numpy.polymul", "numpy.polynomial")
+#: Libraries whose private parts (a name starting with "_", and numpy's old ``core``) hold the
+#: C functions behind the convolutions above: not allowed in a convolution either.
+PRIVATE_PARTS_OF = ("numpy", "scipy")
+PRIVATE_ALIASES = ("numpy.core",)
+#: Dynamic features not allowed in a cell that implements a convolution (they can reach a
+#: library convolution without naming it); a global bound through one of them anywhere counts
+#: against every convolution that uses it. ``getattr`` and friends count only with a name
+#: computed at run time.
+DYNAMIC_FEATURES = ("threading", "_thread", "multiprocessing", "concurrent", "subprocess",
+                    "asyncio", "pickle", "marshal", "shelve", "operator.attrgetter",
+                    "operator.methodcaller", "os.fork", "os.forkpty", "os.system", "os.popen",
+                    "os.execv", "os.execve", "os.execvp", "os.execvpe", "os.execl", "os.execle",
+                    "os.execlp", "os.execlpe", "os.spawnv", "os.spawnve", "os.spawnl",
+                    "os.posix_spawn", "os.posix_spawnp", "getattr", "setattr", "delattr")
+#: Features that tamper with the interpreter, the grader's connection or the libraries: not
+#: allowed anywhere in a submission, since they could change what any graded call does (or
+#: define a function the source does not show). Assigning to an attribute of an imported
+#: module counts too.
+TAMPERING_FEATURES = ("exec", "eval", "compile", "__import__", "globals", "locals", "vars",
+                      "breakpoint", "importlib", "ctypes", "cffi", "gc", "inspect", "builtins",
+                      "convgrade_kernel", "ipykernel", "comm", "zmq", "jupyter_client",
+                      "sys.setprofile", "sys.settrace", "sys.modules", "sys.meta_path",
+                      "sys.path_hooks", "sys.addaudithook", "sys._getframe",
+                      "threading.setprofile", "threading.settrace")
+#: Attributes that reach into functions, frames and classes: tampering wherever they appear.
+TAMPERING_ATTRIBUTES = ("__closure__", "__code__", "__globals__", "__builtins__", "__dict__",
+                        "__subclasses__", "__bases__", "__base__", "__mro__",
+                        "__getattribute__", "__self__", "__func__", "__wrapped__",
+                        "cell_contents", "f_globals", "f_locals", "f_back", "f_builtins",
+                        "gi_frame", "cr_frame", "tb_frame")
+#: What a notebook may ask of ``get_ipython()``: magics and shell escapes. Anything else
+#: (``.kernel``, ``.input_transformers_cleanup``, ``.events``, ``.run_cell`` ...) is tampering.
+IPYTHON_ALLOWED = ("run_line_magic", "run_cell_magic", "system", "getoutput")
+
+# -- time -------------------------------------------------------------------------------------
 
 #: Seconds one batch of grader calls into a student's function may take.
 CALL_TIMEOUT = 60
@@ -23,11 +69,66 @@ CALL_TIMEOUT = 60
 CELL_TIMEOUT = 60
 #: Seconds the whole notebook may take, grader checks included.
 NOTEBOOK_TIMEOUT = 900
+#: Seconds a symbolic comparison of a student's expression may take (in a worker process).
+SYMBOLIC_TIMEOUT = 20
+#: Seconds a kernel may take to start.
+KERNEL_START_TIMEOUT = 60
+
+# -- the kernel's resources -------------------------------------------------------------------
+
 #: Bytes of memory (address space) a student's kernel may use.
 MEMORY_LIMIT = 2 * 2**30
 #: CPU seconds a student's kernel may use in all.
 CPU_LIMIT = 600
-#: Processes and threads the kernel's user may run at once (when the kernel runs as its own user).
+#: Processes and threads the kernel may run at once (its uid is its own).
 PROCESS_LIMIT = 256
+#: Bytes one file written by the kernel may have.
+FILE_SIZE_LIMIT = 64 * 2**20
+#: File descriptors the kernel may hold open at once.
+OPEN_FILES_LIMIT = 512
+#: Files (inodes) in each of the kernel's writable folders (its work folder and /tmp).
+FILE_COUNT_LIMIT = 4096
+#: Bytes the kernel's work folder (its home) may hold in all.
+WORK_FOLDER_BYTES = 256 * 2**20
+#: Bytes the kernel's /tmp may hold in all.
+TMP_FOLDER_BYTES = 64 * 2**20
 #: Bytes of output kept per cell.
 OUTPUT_LIMIT = 2**20
+
+# -- what the grader reads from a submission --------------------------------------------------
+
+#: Bytes a submitted notebook may have.
+NOTEBOOK_BYTES = 20 * 2**20
+#: Cells a submitted notebook may have.
+NOTEBOOK_CELLS = 2000
+#: Other files of a submission's folder copied into the kernel: how many, and how large.
+SUBMISSION_FILES = 64
+SUBMISSION_FILE_BYTES = 16 * 2**20
+SUBMISSION_TOTAL_BYTES = 64 * 2**20
+#: One result of a student's function as the grader decodes it: nesting depth, values in all
+#: (container entries, object-array elements, sympy nodes), characters per string, digits per
+#: integer, bytes in all (array data and text).
+RESULT_DEPTH = 32
+RESULT_ITEMS = 1_000_000
+RESULT_STRING_CHARS = 100_000
+RESULT_INT_DIGITS = 1000
+RESULT_BYTES = 64 * 2**20
+#: Bytes of one message from the kernel (larger ones are dropped unread).
+MESSAGE_BYTES = 96 * 2**20
+#: Messages the grader reads from the kernel while it waits for one reply.
+MESSAGES_PER_CALL = 20_000
+#: Nodes of a student's sympy expression the grader will expand or simplify.
+SYMBOLIC_NODES = 20_000
+
+# -- the kernel's sandbox ---------------------------------------------------------------------
+
+#: Python distributions the kernel may import (with what they depend on); nothing else of the
+#: grader's environment is visible to it. The notebooks tell students what is available.
+KERNEL_PACKAGES = ("ipykernel", "numpy", "scipy", "sympy", "matplotlib")
+#: System folders and files the kernel sees, read-only (where they exist), besides the Python
+#: installation it runs on.
+KERNEL_SYSTEM_PATHS = ("/usr/lib", "/usr/lib64", "/usr/lib32", "/usr/libx32", "/usr/bin",
+                       "/usr/share/zoneinfo", "/etc/ld.so.cache", "/etc/localtime")
+#: Kernels run as uids from here on, one uid per running kernel.
+KERNEL_FIRST_UID = 200_000
+KERNEL_UID_COUNT = 800_000
