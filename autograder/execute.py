@@ -1,39 +1,49 @@
 """Execute a notebook with nbgrader, but let the grader process decide every test cell.
 
-Answer cells and the visible part of each test cell run in the student's kernel as usual.
-The hidden part of a test cell never goes there: the grader runs it itself, with every
-student function it names replaced by a :class:`~convgrade.remote.KernelFunction`. The
-cell's outputs are then rewritten so that nbgrader's own scoring reads the grader's verdict:
-an error output when a check failed, none when it passed, and nothing the kernel printed
-(stderr, an error in the visible part, an ``execute_result``) can change that.
+Answer cells and the visible part of each test cell run in the student's kernel, in a jail of
+its own (``convgrade.sandbox``). The hidden part of a test cell never goes there: the grader
+runs it itself, with every student function it names replaced by a
+:class:`~convgrade.remote.KernelFunction`. Before anything runs, the grader reads the
+submission's own source (``convgrade.shortcuts``: which functions reach a library
+convolution) and derives the seed of every check's hidden inputs from the course secret and
+the submission (``convgrade.hidden_inputs``). The cell's outputs are then rewritten so that
+nbgrader's own scoring reads the grader's verdict: an error output when a check failed, none
+when it passed; nothing the kernel prints, raises or sends can change that.
 """
 from __future__ import annotations
 
+import html
 import json
 import re
-import shutil
-import tempfile
 import time
 import warnings
 from pathlib import Path
 
 from jupyter_core.utils import run_sync
-from nbclient.exceptions import CellTimeoutError, DeadKernelError
-from nbformat.v4 import new_output
+from nbclient.exceptions import CellExecutionComplete, CellTimeoutError, DeadKernelError
+from nbformat.v4 import new_markdown_cell, new_output
 from nbgrader import utils
-from nbgrader.preprocessors import Execute
 from nbgrader.coursedir import CourseDirectory
-from traitlets import Integer, List, Unicode
+from nbgrader.preprocessors import Execute
+from traitlets import Bool, Integer
 
-from . import policy
-from .checks import CheckFailed
-from .remote import MIME, KernelFunction, ShortcutUsed, StudentError
-from .sandbox import (Limits, SandboxedKernelManager, Spec, default_hide, default_keep, isolation,
-                      prepare_work)
+from . import hidden_inputs, policy, sanitize
+from .checks import CheckFailed, seeded
+from .remote import Connection, KernelFunction, KernelGone, ShortcutUsed, StudentError
+from .restore import grade_id
+from .sandbox import Jail, Limits, SandboxedKernelManager, SandboxUnavailable, unavailable
+from .shortcuts import SourcePolicy
+from .submission import collect_files
 
-HARNESS = (Path(__file__).with_name("harness.py")).read_text()
 HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS[ \t]*\n(.*?)^[ \t]*### END HIDDEN TESTS[ \t]*\n?",
                     re.S | re.M)
+UNSANDBOXED = "unsandboxed: student code ran as the grader's user, outside the sandbox"
+PREDICTABLE = "hidden inputs are predictable (no course secret)"
+
+
+class KernelStartFailed(RuntimeError):
+    """The kernel (or its half of the protocol) did not start: nothing was graded. A problem
+    of the grading machine, never a verdict on the student."""
 
 
 def split_hidden(source: str):
@@ -44,6 +54,12 @@ def split_hidden(source: str):
 
 def is_test_cell(cell) -> bool:
     return cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell)
+
+
+def is_student_cell(cell) -> bool:
+    """An answer cell or a cell the student added (restore strips an added cell's metadata)."""
+    meta = cell.get("metadata", {}).get("nbgrader")
+    return not meta or utils.is_solution(cell)
 
 
 class StudentNamespace(dict):
@@ -63,13 +79,13 @@ def _stream(text):
 
 def verdict_outputs(outputs, passed: bool, message: str):
     """Kernel outputs made harmless (stderr and errors become plain text, results become
-    displays), followed by the grader's verdict."""
+    displays, HTML sanitized), followed by the grader's verdict."""
     kept = []
-    for out in outputs:
+    for out in sanitize.clean_outputs(outputs):
         if out.output_type == "stream":
-            kept.append(_stream(out.text) if out.name == "stderr" else out)
+            kept.append(_stream(out.text) if out.get("name") == "stderr" else out)
         elif out.output_type == "error":
-            kept.append(_stream(f"[visible test] {out.ename}: {out.evalue}\n"))
+            kept.append(_stream(f"[visible test] {out.get('ename')}: {out.get('evalue')}\n"))
         elif out.output_type == "execute_result":
             kept.append(new_output("display_data", data=out.data, metadata=out.get("metadata", {})))
         else:
@@ -85,62 +101,102 @@ def verdict_outputs(outputs, passed: bool, message: str):
 class ExecuteWithChecks(Execute):
     """nbgrader's ``Execute`` with test cells judged in the grader process."""
 
+    timeout = Integer(policy.CELL_TIMEOUT, allow_none=True,
+                      help="seconds one notebook cell may run").tag(config=True)
     call_timeout = Integer(policy.CALL_TIMEOUT, help="seconds for one batch of calls into "
                            "a student function").tag(config=True)
     notebook_timeout = Integer(policy.NOTEBOOK_TIMEOUT, help="wall-clock seconds for the "
                                "whole notebook").tag(config=True)
     memory_limit = Integer(policy.MEMORY_LIMIT, help="bytes of memory for the kernel").tag(config=True)
     cpu_limit = Integer(policy.CPU_LIMIT, help="CPU seconds for the kernel").tag(config=True)
-    process_limit = Integer(policy.PROCESS_LIMIT).tag(config=True)
+    process_limit = Integer(policy.PROCESS_LIMIT, help="processes and threads").tag(config=True)
     output_limit = Integer(policy.OUTPUT_LIMIT, help="bytes of output kept per cell").tag(config=True)
-    hide = List(Unicode(), help="extra folders the kernel must not see").tag(config=True)
+    sandbox = Bool(True, help="run the kernel in the sandbox; False grades unsandboxed and "
+                   "says so in every result").tag(config=True)
+    startup_timeout = Integer(policy.KERNEL_START_TIMEOUT).tag(config=True)
     kernel_manager_class = SandboxedKernelManager
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # the kernel's own chatter on stderr (e.g. transport warnings) is not the student's
         self.extra_arguments = [*self.extra_arguments, "--IPKernelApp.log_level=ERROR"]
+        self.kernel_name = "python3"
 
     @property
     def limits(self) -> Limits:
         return Limits(memory_bytes=self.memory_limit, cpu_seconds=self.cpu_limit,
                       processes=self.process_limit)
 
+    # -- before the kernel starts: everything decided from what the grader holds ------------
+
     def preprocess(self, nb, resources=None, km=None):
-        """Execute in a fresh private folder holding a copy of the submission's other files."""
+        """Read the submission, then execute it in a fresh jail."""
         self._dead = None
         self._started = time.monotonic()
         self.events = []
         self._output_used, self._truncated = {}, set()
+        self.connection = None
         resources = resources or {}
-        origin = resources.get("metadata", {}).get("path") or None
-        with tempfile.TemporaryDirectory(prefix="convgrade-kernel-") as work:
-            if origin and Path(origin).is_dir():
-                for item in Path(origin).iterdir():
-                    if item.is_file() and item.suffix != ".ipynb" and item.stat().st_size < 2**24:
-                        shutil.copy(item, work)
-            prepare_work(work)
-            resources.setdefault("metadata", {})["path"] = work
-            try:
-                nb, resources = super().preprocess(nb, resources, km)
-            finally:
-                resources["metadata"]["path"] = origin
+        files = self._kernel_files(resources)
+        student = [(index, cell) for index, cell in enumerate(nb.cells) if is_student_cell(cell)]
+        graded = [grade_id(cell) for _, cell in student if grade_id(cell)]
+        self.source_policy = SourcePolicy.from_cells(
+            [(index, cell.source) for index, cell in student if cell.cell_type == "code"], graded)
+        fingerprint = hidden_inputs.fingerprint([cell.source for _, cell in student], files)
+        secret = hidden_inputs.course_secret(self._course_root(resources))
+        if secret is None:
+            warnings.warn(f"convgrade: {PREDICTABLE}", stacklevel=2)
+            self.events.append(PREDICTABLE)
+        self._seed = lambda check: hidden_inputs.check_seed(secret, fingerprint, check)
+        if not self.sandbox:
+            self.events.append(UNSANDBOXED)
+        elif unavailable():
+            raise SandboxUnavailable(unavailable())
+        self.jail = Jail(limits=self.limits, files=files, sandboxed=self.sandbox)
+        try:
+            nb, resources = super().preprocess(nb, resources, km)
+        except (RuntimeError, TimeoutError, DeadKernelError) as error:
+            if self.connection is not None and self.connection.comm_id is not None:
+                raise
+            raise KernelStartFailed(f"the notebook's kernel could not start ({error})") from None
         nb.metadata.setdefault("convgrade", {})["events"] = list(self.events)
+        if self.events:                 # say it where students and graders read: the feedback
+            notes = "\n".join(f"- {html.escape(event)}" for event in self.events)
+            nb.cells.insert(0, new_markdown_cell(f"**Notes from the grader**\n\n{notes}",
+                                                 metadata={"convgrade": "notes"}))
         return nb, resources
+
+    def _kernel_files(self, resources) -> dict:
+        """The files the kernel starts with: the release's data files (``metadata.path``)
+        and, when nbgrader grades a class, the regular files of the student's submission
+        folder; never a link, device or FIFO (each refused gets a line in the results)."""
+        files = {}
+        folders = [resources.get("metadata", {}).get("path")]
+        info = resources.get("nbgrader", {})
+        if info.get("student") and info.get("assignment"):
+            coursedir = CourseDirectory(config=self.config)
+            folders.append(coursedir.format_path(coursedir.submitted_directory,
+                                                 info["student"], info["assignment"]))
+        for folder in folders:
+            if folder and Path(folder).is_dir():
+                found = collect_files(folder)
+                files.update(found.files)
+                self.events.extend(found.refused)
+        return files
+
+    def _course_root(self, resources):
+        """Where the course secret lives: the folder holding the source notebooks."""
+        if resources.get("course_root"):
+            return Path(resources["course_root"])
+        coursedir = CourseDirectory(config=self.config)
+        return Path(coursedir.root, coursedir.source_directory).resolve().parent
 
     def create_kernel_manager(self):
         km = super().create_kernel_manager()
-        mode, warning = isolation()
-        if warning:
-            warnings.warn(f"convgrade: isolation degraded: {warning}", stacklevel=2)
-            self.events.append(f"isolation degraded: {warning}")
-        extra = []
-        if self.config.get("CourseDirectory", {}).get("root"):
-            coursedir = CourseDirectory(config=self.config)
-            extra = [coursedir.root, str(Path(coursedir.root, coursedir.source_directory))]
-        km.spec = Spec(limits=self.limits, hide=default_hide(*extra) + list(self.hide),
-                       keep_readonly=default_keep(), namespaces=mode)
+        km.jail = self.jail
         return km
+
+    # -- running the cells ------------------------------------------------------------------
 
     def output(self, outs, msg, display_id, cell_index):
         """Keep at most ``output_limit`` bytes of output per cell: a flood costs memory, not points."""
@@ -153,37 +209,51 @@ class ExecuteWithChecks(Execute):
             outs.append(_stream(f"\n[output beyond {self.output_limit} bytes dropped by the grader]\n"))
         return None
 
+    def process_message(self, msg, cell, cell_index):
+        """nbclient's message handling, made safe: a message the kernel forged or mangled is
+        dropped with a note instead of breaking the grader."""
+        try:
+            return super().process_message(msg, cell, cell_index)
+        except CellExecutionComplete:
+            raise
+        except Exception as error:  # noqa: BLE001 - any malformed message
+            note = f"the kernel broke the message protocol ({type(error).__name__}); a message was dropped"
+            if note not in self.events:
+                self.events.append(note)
+            return None
+
     def preprocess_cell(self, cell, resources, index):
-        if index == 0 and self._dead is None:
-            self._dead = False
-            try:
-                self._run_code(HARNESS, self.call_timeout)
-            except StudentError as error:
-                self._dead = str(error)
+        if index == 0 and self.connection is None:
+            connection = Connection(self.km, self.kc, self.call_timeout)
+            run_sync(connection.open)()
+            self.connection = connection
         if not self._dead and time.monotonic() - self._started > self.notebook_timeout:
             self._dead = f"the notebook time limit of {self.notebook_timeout} s was reached"
             self.events.append(self._dead)
         if not is_test_cell(cell):
-            return self._execute(cell, resources, index)
+            self._execute(cell, resources, index)
+            if cell.cell_type == "code":
+                cell.outputs = sanitize.clean_outputs(cell.outputs)
+            return cell, self.resources
         source = cell.source
         visible, hidden = split_hidden(source)
         cell.source = visible
         self._execute(cell, resources, index)
         cell.source = source
-        passed, message = self._judge(hidden, cell.metadata.nbgrader.grade_id)
+        passed, message = self._judge(hidden, grade_id(cell))
         cell.outputs = verdict_outputs(cell.outputs, passed, message)
         return cell, self.resources
 
     def _execute(self, cell, resources, index):
         if cell.cell_type != "code":
-            return cell, resources
+            return
         if self._dead:
             cell.outputs = [new_output("error", ename="NotRun", evalue=self._dead,
                                        traceback=[f"not run: {self._dead}"])]
-            return cell, resources
-        name = cell.metadata.get("nbgrader", {}).get("grade_id") or f"#{index}"
+            return
+        name = grade_id(cell) or f"#{index}"
         try:
-            result = super().preprocess_cell(cell, resources, index)
+            super().preprocess_cell(cell, resources, index)
         except DeadKernelError:
             self._dead = (f"the kernel died in cell {name} (a hard exit, a crash, or the CPU "
                           f"limit of {self.cpu_limit} s)")
@@ -191,17 +261,37 @@ class ExecuteWithChecks(Execute):
             self._dead = (f"cell {name} exceeded the time limit of {self.timeout} s and ignored "
                           "the interrupt; the kernel was stopped")
             self._stop_kernel()
+        except Exception as error:  # noqa: BLE001 - a kernel that breaks the protocol
+            self._dead = f"the kernel broke the message protocol in cell {name} ({type(error).__name__})"
+            self._stop_kernel()
         if self._dead:
             self.events.append(self._dead)
             cell.outputs.append(new_output("error", ename="DeadKernel", evalue=self._dead,
                                            traceback=[self._dead]))
-            return cell, resources
+            return
         for out in cell.outputs:
-            if out.output_type == "error" and out.ename == "MemoryError":
+            if out.output_type == "error" and out.get("ename") == "MemoryError":
                 self.events.append(f"memory limit {self.limits.describe_memory()} exceeded in cell {name}")
-            if out.output_type == "error" and out.ename == "CellTimeoutError":
+            if out.output_type == "error" and out.get("ename") == "CellTimeoutError":
                 self.events.append(f"cell {name} exceeded the time limit of {self.timeout} s")
-        return result
+
+    # -- judging ----------------------------------------------------------------------------
+
+    def _student_function(self, name):
+        return KernelFunction(name, self.connection, self._call,
+                              findings=self.source_policy.findings(name),
+                              policy_free=policy.library_convolution_allowed(name),
+                              memory=self.limits.describe_memory())
+
+    def _call(self, method, *args):
+        if self._dead:
+            raise StudentError(self._dead)
+        try:
+            return run_sync(method)(*args)
+        except KernelGone as gone:
+            self._dead = str(gone)
+            self.events.append(self._dead)
+            raise
 
     def _judge(self, hidden: str, gid: str):
         """Run the hidden code here, in the grader; ``(passed, message)``."""
@@ -209,68 +299,24 @@ class ExecuteWithChecks(Execute):
             return False, f"{gid}: this test cell has no grader check, so it cannot be passed"
         if self._dead:
             return False, f"{gid} not checked: {self._dead}"
-        names = StudentNamespace(lambda name: KernelFunction(
-            name, self._call, policy_free=policy.library_convolution_allowed(name)))
+        names = StudentNamespace(self._student_function)
         try:
-            exec(compile(hidden, f"<hidden tests of {gid}>", "exec"), {"__name__": "hidden"}, names)
+            with seeded(self._seed(gid)):
+                exec(compile(hidden, f"<hidden tests of {gid}>", "exec"), {"__name__": "hidden"}, names)
         except CheckFailed as failure:
             return False, str(failure)
         except StudentError as error:
             return False, f"{gid}: {error}"
         except ShortcutUsed as used:
-            return False, (f"{gid}: the function calls {', '.join(used.calls)}, a library "
-                           "convolution this task does not allow")
+            return False, f"{gid}: {used.message or ', '.join(used.calls) + ' is a library convolution'}"
         except Exception as error:  # noqa: BLE001 - a check that breaks must not break the batch
             self.log.error("hidden check %s failed inside the grader: %r", gid, error)
             self.events.append(f"grader error in {gid}: {type(error).__name__}: {error}")
             return False, f"{gid}: the grader could not check this cell ({type(error).__name__})"
         return True, f"{gid}: passed, checked by the grader"
 
-    def _call(self, code):
-        results = self._run_code(code, self.call_timeout)
-        if results is None:
-            raise StudentError("the grader's call returned nothing (was the notebook's "
-                               "kernel tampered with?)")
-        for item in results if isinstance(results, list) else []:
-            if isinstance(item, dict) and str(item.get("error", "")).startswith("MemoryError"):
-                item["error"] = f"memory limit {self.limits.describe_memory()} exceeded ({item['error']})"
-        return results
-
-    def _run_code(self, code, timeout):
-        """Execute grader code in the kernel; the last protocol message it published."""
-        found = []
-
-        def hook(msg):
-            if msg["msg_type"] == "display_data" and MIME in msg["content"].get("data", {}):
-                found.append(msg["content"]["data"][MIME])
-
-        try:
-            reply = run_sync(self.kc.execute_interactive)(
-                code, store_history=False, allow_stdin=False, stop_on_error=False,
-                timeout=timeout, output_hook=hook)
-        except TimeoutError:
-            self._interrupt()
-            raise StudentError(f"did not finish within {timeout} s") from None
-        except DeadKernelError:
-            self._dead = "the kernel died while the grader called it"
-            raise StudentError(self._dead) from None
-        if not run_sync(self.km.is_alive)():
-            self._dead = "the kernel died while the grader called it"
-            raise StudentError(self._dead)
-        if reply["content"]["status"] != "ok":
-            raise StudentError(f"{reply['content'].get('ename')}: {reply['content'].get('evalue')}")
-        return found[-1] if found else None
-
     def _stop_kernel(self):
         try:
             run_sync(self.km.shutdown_kernel)(now=True)
         except Exception:  # noqa: BLE001 - it is going away either way
             pass
-
-    def _interrupt(self):
-        try:
-            run_sync(self.km.interrupt_kernel)()
-            run_sync(self.kc.execute_interactive)("pass", timeout=10, store_history=False)
-        except Exception:  # noqa: BLE001 - a kernel that ignores interrupts is killed instead
-            self._dead = "the kernel did not respond after a time-out and was stopped"
-            self._stop_kernel()

@@ -14,7 +14,8 @@ import nbformat
 from nbgrader import utils
 
 from .course import Course, CourseError
-from .execute import ExecuteWithChecks
+from .execute import ExecuteWithChecks, KernelStartFailed
+from .sandbox import SandboxUnavailable, sweep
 from .restore import grade_id, restore
 
 MAX_NOTEBOOK_BYTES = 20 * 2**20
@@ -76,13 +77,18 @@ def grade_notebook(path, assignment=None, course=None, **limits):
     except CourseError as error:
         raise CannotGrade(str(error)) from None
     restored, notes = restore(nb, source_nb)
-    # the executor copies the small data files the release ships beside the notebook into
-    # the kernel's private work folder
-    executor = ExecuteWithChecks(hide=[str(course.root)], **limits)
+    sweep()
+    # the kernel starts with the small data files the release ships beside the notebook
+    executor = ExecuteWithChecks(**limits)
+    resources = {"metadata": {"path": str(course.assignments / assignment)},
+                 "course_root": str(course.root)}
     try:
-        executor.preprocess(restored, {"metadata": {"path": str(course.assignments / assignment)}})
-    except RuntimeError as error:       # no kernel: nothing was graded, so no score either
-        raise CannotGrade(f"{path}: the notebook's kernel could not start ({error})") from None
+        executor.preprocess(restored, resources)
+    except SandboxUnavailable as error:
+        raise CannotGrade(f"cannot grade for credit without the sandbox: {error}; "
+                          "--no-sandbox grades anyway, unsandboxed") from None
+    except KernelStartFailed as error:  # no kernel: nothing was graded, so no score either
+        raise CannotGrade(f"{path}: {error}") from None
     results = score(restored, notes + restored.metadata.get("convgrade", {}).get("events", []))
     results["execution_time"] = round(time.monotonic() - started, 2)
     results["assignment"] = assignment

@@ -27,6 +27,9 @@ def library_convolution_allowed(function: str) -> bool:
 CONVOLUTIONS = ("scipy.signal", "scipy.ndimage", "torch", "tensorflow", "jax", "cupy", "cv2",
                 "skimage", "astropy.convolution",
                 "numpy.convolve", "numpy.correlate", "numpy.polymul", "numpy.polynomial")
+#: The C functions behind numpy's convolutions, as the kernel's run-time monitor sees them.
+CONVOLUTION_C_FUNCTIONS = ("numpy._core._multiarray_umath.correlate",
+                           "numpy._core._multiarray_umath.correlate2")
 #: Libraries whose private parts (a name starting with "_", and numpy's old ``core``) hold the
 #: C functions behind the convolutions above: not allowed in a convolution either.
 PRIVATE_PARTS_OF = ("numpy", "scipy")

@@ -1,173 +1,214 @@
-"""Grader-side half of the protocol: student functions seen from the grader process.
+"""The grader's half of the grading protocol: student functions seen from the grader process.
 
-A :class:`KernelFunction` looks like the student's function to a hidden check, but each call
-runs in the student's kernel, and what comes back is rebuilt here from raw ``.npy`` bytes
-(``allow_pickle=False``) into a plain float array. An object that lies in comparisons never
-reaches the grader; only numbers do.
+A :class:`KernelFunction` looks like the student's function to a hidden check, but each batch
+of calls travels to the student's kernel as one ``wire.Call`` over a Jupyter comm
+(:class:`Connection`), and what comes back is decoded under ``policy``'s bounds into plain
+data: numeric arrays become float arrays, an object that lies in comparisons never reaches
+the grader, a result too large or too deep is that call's error, and a kernel that breaks the
+protocol, floods the grader or stops answering gets a verdict, never a grader failure.
 """
 from __future__ import annotations
 
-import base64
-import io
-import json
+import asyncio
+import queue
+import time
 
 import numpy as np
-import sympy
 
-MIME = "application/vnd.convgrade.results+json"
+from . import policy, wire
+
+TARGET = "convgrade"
 
 
 class StudentError(Exception):
-    """The student's function raised, returned a non-number, or could not be run at all."""
+    """The student's function raised, returned something that cannot be graded, or could not
+    be run at all; the message is the verdict."""
 
 
 class ShortcutUsed(Exception):
-    """The student's function entered a library convolution that SPEC forbids."""
+    """The student's function may not be graded: it reaches a library convolution (or could
+    hide one). ``calls`` names what; ``message``, when set, is the whole verdict."""
 
-    def __init__(self, calls):
+    def __init__(self, calls, message=""):
         self.calls = list(calls)
-        super().__init__(self.calls)        # the list itself, so the error pickles whole
+        self.message = message
+        super().__init__(self.calls, message)     # both, so the error pickles whole
 
     def __str__(self):
-        return ", ".join(self.calls)
+        return self.message or ", ".join(self.calls)
 
 
-def encode(value):
-    """One argument as the kernel harness decodes it (mirror of the harness's ``encode``)."""
-    if isinstance(value, np.ndarray) and value.dtype == object:
-        return {"objarray": list(value.shape), "items": [encode(v) for v in value.ravel()]}
-    if isinstance(value, (np.ndarray, np.generic)):
-        buffer = io.BytesIO()
-        np.save(buffer, np.asarray(value), allow_pickle=False)
-        return {"npy": base64.b64encode(buffer.getvalue()).decode("ascii")}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        kind = {list: "list", tuple: "tuple"}.get(type(value), "set")
-        return {kind: [encode(v) for v in value]}
-    if isinstance(value, dict):
-        return {"dict": {str(k): encode(v) for k, v in value.items()}}
-    if isinstance(value, sympy.Basic):
-        return {"sym": sym_tree(value)}
-    return {"json": value}
+class KernelGone(StudentError):
+    """The kernel died or stopped answering: no later call can be made."""
 
 
-ASSUME = ("integer", "real", "positive", "nonnegative")
-_OPS = {sympy.Add: "+", sympy.Mul: "*", sympy.Pow: "^"}
-_MAKE = {"+": sympy.Add, "*": sympy.Mul, "^": sympy.Pow}
+def bounds() -> wire.Bounds:
+    return wire.Bounds(depth=policy.RESULT_DEPTH, items=policy.RESULT_ITEMS,
+                       string_chars=policy.RESULT_STRING_CHARS,
+                       int_digits=policy.RESULT_INT_DIGITS, bytes=policy.RESULT_BYTES)
 
 
-def sym_tree(expr):
-    if isinstance(expr, sympy.Symbol):
-        return ["S", expr.name] + sorted(k for k in ASSUME
-                                          if expr.assumptions0.get(k))
-    if isinstance(expr, sympy.Integer):
-        return ["I", str(int(expr))]
-    if isinstance(expr, sympy.Rational):
-        return ["Q", str(expr.p), str(expr.q)]
-    if isinstance(expr, sympy.Float):
-        return ["F", str(expr)]
-    if type(expr) in _OPS:
-        return [_OPS[type(expr)]] + [sym_tree(a) for a in expr.args]
-    if isinstance(expr, sympy.Indexed):
-        return ["X", str(expr.base.label)] + [sym_tree(i) for i in expr.indices]
-    if isinstance(expr, sympy.Sum):
-        return ["Σ", sym_tree(expr.function)] + [[sym_tree(v) for v in lim] for lim in expr.limits]
-    if isinstance(expr, sympy.core.function.AppliedUndef):
-        return ["A", expr.func.__name__] + [sym_tree(a) for a in expr.args]
-    raise TypeError(f"cannot send a sympy {type(expr).__name__}")
+class Connection:
+    """The comm between the grader and one kernel's harness: ``open`` once, then ``call``."""
 
+    def __init__(self, km, kc, timeout: float):
+        self.km, self.kc, self.timeout = km, kc, timeout
+        self.bounds = bounds()
+        self.comm_id = None
+        self.calls = 0
 
-def from_tree(tree, depth=0):
-    """Rebuild a sympy expression from the kernel's tree: symbols, numbers, ``+``, ``*``,
-    powers, undefined functions ``f(x)``, ``x[i]`` and ``Sum``; never by parsing text
-    (``sympify`` would evaluate it)."""
-    if depth > 200 or not isinstance(tree, list) or not tree:
-        raise StudentError("returned an expression nested too deeply")
-    head = tree[0]
-    if head == "S":
-        return sympy.Symbol(str(tree[1]), **{str(k): True for k in tree[2:] if k in ASSUME})
-    if head == "I":
-        return sympy.Integer(int(tree[1]))
-    if head == "Q":
-        return sympy.Rational(int(tree[1]), int(tree[2]))
-    if head == "F":
-        return sympy.Float(str(tree[1]))
-    if head in _MAKE:
-        return _MAKE[head](*[from_tree(t, depth + 1) for t in tree[1:]])
-    if head == "X":
-        return sympy.IndexedBase(str(tree[1]))[tuple(from_tree(t, depth + 1) for t in tree[2:])]
-    if head == "A":
-        return sympy.Function(str(tree[1]))(*[from_tree(t, depth + 1) for t in tree[2:]])
-    if head == "Σ":
-        return sympy.Sum(from_tree(tree[1], depth + 1),
-                         *[tuple(from_tree(t, depth + 1) for t in lim) for lim in tree[2:]])
-    raise StudentError(f"returned an expression with an unknown part {head!r}")
+    def _send(self, msg_type: str, content: dict, buffers=()) -> str:
+        msg = self.kc.session.msg(msg_type, content)
+        msg["buffers"] = list(buffers)
+        self.kc.shell_channel.send(msg)
+        return msg["header"]["msg_id"]
 
-
-def decode(item):
-    """One raw result -> plain data: float arrays, Python numbers, strings, containers, sympy
-    object arrays; or a :class:`StudentError`."""
-    if not isinstance(item, dict):
-        return StudentError("the kernel sent something that is not a result")
-    if "error" in item:
-        return StudentError(str(item["error"]))
-    if "value" in item:
+    async def open(self) -> None:
+        """Open the comm and wait for the harness to say it is ready; RuntimeError if it never
+        does (the kernel could not load its half of the protocol: a grader problem)."""
+        import uuid
+        self.comm_id = uuid.uuid4().hex
+        settings = {"bounds": self.bounds.to_json(), "convolutions": list(policy.CONVOLUTIONS),
+                    "c_functions": list(policy.CONVOLUTION_C_FUNCTIONS)}
+        msg_id = self._send("comm_open", {"comm_id": self.comm_id, "target_name": TARGET,
+                                          "data": settings})
         try:
-            return _plain(item["value"])
-        except (StudentError, ValueError, TypeError, KeyError, IndexError) as error:
-            return error if isinstance(error, StudentError) else StudentError(f"unreadable result: {error}")
-    return StudentError("the kernel sent no value")
+            data, _ = await self._wait(msg_id, policy.KERNEL_START_TIMEOUT)
+        except StudentError as error:
+            raise RuntimeError(f"the kernel did not start the grader's connection ({error})") from None
+        if data != {"ready": True}:
+            raise RuntimeError("the kernel did not start the grader's connection")
+
+    async def call(self, function: str, cases: list) -> wire.Reply:
+        """Call ``function`` on every ``(args, kwargs)`` of ``cases`` in one round trip."""
+        self.calls += 1
+        call = wire.Call(id=self.calls, function=function, cases=list(cases))
+        data, buffers = wire.pack_call(call, self.bounds)
+        msg_id = self._send("comm_msg", {"comm_id": self.comm_id, "data": data}, buffers)
+        data, buffers = await self._wait(msg_id, self.timeout, interrupt=True)
+        try:
+            return wire.unpack_reply(data, buffers, self.bounds, call.id, len(call.cases))
+        except wire.WireError as error:
+            raise StudentError(str(error)) from None
+
+    async def _wait(self, msg_id: str, timeout: float, interrupt: bool = False):
+        """``(data, buffers)`` of the comm message answering ``msg_id``."""
+        deadline, seen = time.monotonic() + timeout, 0
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                if interrupt:
+                    await self._interrupt(msg_id)
+                raise StudentError(f"did not finish within {timeout:g} s")
+            try:
+                msg = await self.kc.get_iopub_msg(timeout=min(1.0, remaining))
+            except (queue.Empty, asyncio.TimeoutError, TimeoutError):
+                if not await self.km.is_alive():
+                    raise KernelGone("the kernel died while the grader called it") from None
+                continue
+            except Exception as error:  # noqa: BLE001 - a message that cannot even be read
+                raise StudentError(f"the kernel broke the message protocol ({type(error).__name__})") from None
+            seen += 1
+            if seen > policy.MESSAGES_PER_CALL:
+                raise StudentError(f"the kernel sent more than {policy.MESSAGES_PER_CALL} messages "
+                                   "during one call (flooding the grader)")
+            found = _answer(msg, msg_id, self.comm_id)
+            if found == "idle":
+                raise StudentError("the kernel broke the message protocol: it finished the call "
+                                   "without answering")
+            if found is not None:
+                return found
+
+    async def _interrupt(self, msg_id: str) -> None:
+        """Interrupt a call that ran out of time; stop the kernel if it does not come back."""
+        try:
+            await self.km.interrupt_kernel()
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                msg = await self.kc.get_iopub_msg(timeout=max(0.1, deadline - time.monotonic()))
+                if _answer(msg, msg_id, self.comm_id) is not None:
+                    return            # the call ended: its late answer or the kernel's idle
+        except Exception:  # noqa: BLE001 - a kernel that ignores interrupts is stopped instead
+            pass
+        await self.km.shutdown_kernel(now=True)
+        raise KernelGone("the kernel did not respond after a time-out and was stopped")
 
 
-def _plain(item):
-    if "npy" in item:
-        array = np.load(io.BytesIO(base64.b64decode(item["npy"])), allow_pickle=False)
-        if array.dtype.kind not in "biuf":
-            raise StudentError(f"returned an array of dtype {array.dtype}")
-        return np.array(array, dtype=np.float64)
-    if "objarray" in item:
-        out = np.empty(len(item["items"]), dtype=object)
-        out[:] = [_plain(v) for v in item["items"]]
-        return out.reshape([int(n) for n in item["objarray"]])
-    if "sym" in item:
-        return from_tree(item["sym"])
-    for kind, make in (("tuple", tuple), ("list", list), ("set", frozenset)):
-        if kind in item:
-            return make(_plain(v) for v in item[kind])
-    if "dict" in item:
-        return {str(k): _plain(v) for k, v in item["dict"].items()}
-    value = item["json"]
-    if value is None or type(value) in (bool, int, float, str):
-        return value
-    raise StudentError("returned data of an unexpected kind")
+def _answer(msg, msg_id: str, comm_id: str):
+    """What ``msg`` means for the call ``msg_id``: its answer ``(data, buffers)``, ``"idle"``
+    (the kernel is done with it), or None (unrelated). Any shape of message is safe here."""
+    if not isinstance(msg, dict):
+        return None
+    parent, content = msg.get("parent_header"), msg.get("content")
+    if not isinstance(parent, dict) or parent.get("msg_id") != msg_id or not isinstance(content, dict):
+        return None
+    kind = msg.get("msg_type")
+    if kind == "comm_msg" and content.get("comm_id") == comm_id:
+        buffers = msg.get("buffers") or []
+        return content.get("data"), [bytes(b) for b in buffers] if isinstance(buffers, list) else []
+    if kind == "status" and content.get("execution_state") == "idle":
+        return "idle"
+    return None
+
+
+def plain(value):
+    """A decoded result in the form checks compare: numeric arrays (and numpy scalars) as
+    float64 arrays, containers rebuilt, Python scalars, strings and sympy trees as they are."""
+    if isinstance(value, np.ndarray):
+        if value.dtype == object:
+            out = np.empty(value.shape, dtype=object)
+            for index, item in np.ndenumerate(value):
+                out[index] = plain(item)
+            return out
+        if value.dtype.kind not in "biuf":
+            raise StudentError(f"returned an array of dtype {value.dtype}, not real numbers")
+        return np.array(value, dtype=np.float64)
+    if isinstance(value, (list, tuple)):
+        return type(value)(plain(v) for v in value)
+    if isinstance(value, (set, frozenset)):
+        return frozenset(plain(v) for v in value)
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    return value
+
+
+def outcome_value(outcome: wire.Outcome, memory: str = ""):
+    """One call's result for a check: plain data, or a :class:`StudentError`."""
+    if outcome.error_type:
+        if outcome.error_type == "MemoryError":
+            return StudentError(f"memory limit {memory} exceeded (MemoryError)")
+        return StudentError(f"{outcome.error_type}: {outcome.error_message}".rstrip(": "))
+    try:
+        return plain(outcome.value)
+    except StudentError as error:
+        return error
 
 
 class KernelFunction:
-    """Calls ``name`` in the student's kernel through ``run(code) -> list of raw results``.
+    """A student's function as a hidden check sees it. ``findings`` is the grader's evidence
+    (from the source) that it may not be graded; ``policy_free`` exempts it from the shortcut
+    rule (``policy.library_convolution_allowed``)."""
 
-    ``many(cases)`` sends a whole batch in one round trip; ``policy_free`` switches the
-    shortcut check off for functions SPEC lets use library convolutions.
-    """
-
-    def __init__(self, name, run, policy_free=False):
+    def __init__(self, name, connection, call_sync, findings=(), policy_free=False, memory=""):
         self.name = name
-        self._run = run
+        self.memory = memory
+        self._connection = connection
+        self._call_sync = call_sync
+        self.findings = list(findings)
         self.policy_free = policy_free
 
     def many(self, cases):
-        """``cases``: list of ``(args, kwargs)``. Returns one value or StudentError per case."""
-        request = json.dumps([{"args": [encode(a) for a in args],
-                               "kwargs": {k: encode(v) for k, v in kwargs.items()}}
-                              for args, kwargs in cases])
-        raw = self._run(f"__convgrade__.call({self.name!r}, {request!r})")
-        if not isinstance(raw, list) or len(raw) != len(cases):
-            raise StudentError(f"could not call {self.name} in the notebook's kernel")
-        results = []
-        for item in raw:
-            calls = item.get("shortcuts") or []
-            if calls and not self.policy_free:
-                raise ShortcutUsed(calls)
-            results.append(decode(item))
-        return results
+        """``cases``: list of ``(args, kwargs)``; one result or StudentError per case."""
+        if self.findings and not self.policy_free:
+            first = self.findings[0]
+            raise ShortcutUsed([f.reached for f in self.findings], first.message())
+        reply = self._call_sync(self._connection.call, self.name,
+                                [(tuple(args), dict(kwargs)) for args, kwargs in cases])
+        if reply.shortcuts and not self.policy_free:
+            raise ShortcutUsed(reply.shortcuts, (
+                f"{self.name} entered {', '.join(reply.shortcuts)} while the grader called it: "
+                "library convolutions are not allowed here"))
+        return [outcome_value(outcome, self.memory) for outcome in reply.outcomes]
 
     def __call__(self, *args, **kwargs):
         (result,) = self.many([(args, kwargs)])
@@ -181,10 +222,10 @@ class KernelFunction:
 
 def call_many(function, cases):
     """Batch-call a KernelFunction, or a plain local function (an instructor running the
-    source notebook), with the same result conventions."""
+    source notebook, the tests), with the same result conventions."""
     if isinstance(function, KernelFunction):
         return function.many(cases)
-    results = []
+    limits, results = bounds(), []
     for args, kwargs in cases:
         try:
             out = function(*args, **kwargs)
@@ -192,7 +233,8 @@ def call_many(function, cases):
             results.append(StudentError(f"{type(error).__name__}: {error}"))
             continue
         try:
-            results.append(decode({"value": encode(out)}))
-        except (TypeError, ValueError) as error:
+            tree, buffers = wire.encode(out, limits)
+            results.append(plain(wire.decode(tree, buffers, limits)))
+        except (wire.WireError, StudentError) as error:
             results.append(StudentError(f"the result cannot be graded: {error}"))
     return results

@@ -1,244 +1,514 @@
-"""Run a student's kernel where it can do no harm and see nothing it should not.
+"""Run a student's kernel in a jail built from an allowlist, with bubblewrap.
 
-The grader starts every kernel through this module's launcher (``python -m
-convgrade.sandbox SPEC -- KERNEL COMMAND``), which, before it executes the kernel:
+The kernel sees a fresh root holding only what it needs: the Python installation it runs on
+and the packages ``policy.KERNEL_PACKAGES`` allows (with what they depend on), read-only; the
+system folders of ``policy.KERNEL_SYSTEM_PATHS``, read-only; its own ``/proc``; a minimal
+``/dev``; a private ``/tmp`` and a private home (``/home/student``, its work folder), both
+small tmpfs that vanish with it; and one folder it shares with the grader, holding the
+connection file and the ZMQ ``ipc`` sockets the two talk through. Nothing else exists for it:
+not the course, not the class folder, not other kernels, not the grader's environment.
 
-* puts it in new mount and PID namespaces (util-linux ``unshare``): the course, the class
-  folder, the grader's packages, other temporary folders and home folders are covered with
-  empty file systems; only the Python installation (read-only) and a private working folder
-  remain; every process the kernel starts dies with it;
-* drops root to an unprivileged user of its own (or, in a user namespace, every capability),
-  so the covers cannot be lifted, nothing outside the working folder can be written, and the
-  process limit of one kernel never starves another;
-* sets resource limits: memory, CPU time, processes, file size, no core dumps.
+It has its own network (loopback only), IPC, UTS, PID and user namespaces and a session of
+its own, dies with the grader, and runs as an unprivileged uid that no other running kernel
+has, with no capabilities, no new privileges, no way to create user namespaces, and the
+resource limits of ``policy``. Three steps get it there, each a few lines:
 
-Where a mechanism is unavailable (no ``unshare``, no user namespaces) the kernel still runs,
-with a warning that says what is missing: :func:`isolation` reports it before grading starts.
+1. ``USERNS`` (the grader's first child) creates a user namespace that maps root and the
+   kernel's uid to themselves and can create no further user namespaces, then becomes
+   bubblewrap (bubblewrap run as real root would map the sandbox's uid to root outside);
+2. bubblewrap builds the root and the namespaces and starts ``LAUNCHER``;
+3. ``LAUNCHER`` caps the number of files in the writable folders, sets the resource limits,
+   drops to the kernel's uid (which drops every capability) and becomes the kernel.
+
+Kernel uids are handed out with a lock on the shared folder (``Slot``), so two graders never
+share one; a folder whose grader was killed is swept by the next grader.
 """
 from __future__ import annotations
 
+import fcntl
 import functools
-import itertools
+import hashlib
 import json
 import os
-import resource
 import shutil
+import site
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import asdict, dataclass, field
+from importlib import metadata
 from pathlib import Path
 
+import zmq
 from jupyter_client.manager import AsyncKernelManager
 
-FIRST_UID = 200_000            # kernels run as uids from here on: one per kernel, so the
-UID_RANGE = 800_000            # process limit of one submission never starves another's
-_launches = itertools.count()
+from . import policy
+
+HOME = "/home/student"                 # the kernel's work folder, cwd and home
+PROTOCOL_PACKAGE = "convgrade_kernel"  # the kernel's half of the protocol, as the kernel imports it
+PACKAGE_DIR = Path(__file__).resolve().parent
 
 
-@dataclass
+@dataclass(frozen=True)
 class Limits:
-    """Per-kernel limits; the defaults are ``convgrade.policy``'s."""
-    memory_bytes: int = 2 * 2**30
-    cpu_seconds: int = 600
-    processes: int = 64
-    file_bytes: int = 64 * 2**20
+    """Resources of one kernel; the defaults are ``convgrade.policy``'s."""
+    memory_bytes: int = policy.MEMORY_LIMIT
+    cpu_seconds: int = policy.CPU_LIMIT
+    processes: int = policy.PROCESS_LIMIT
+    file_bytes: int = policy.FILE_SIZE_LIMIT
+    open_files: int = policy.OPEN_FILES_LIMIT
+    file_count: int = policy.FILE_COUNT_LIMIT
+    work_bytes: int = policy.WORK_FOLDER_BYTES
+    tmp_bytes: int = policy.TMP_FOLDER_BYTES
 
     def describe_memory(self) -> str:
         return f"{self.memory_bytes / 2**30:g} GiB"
 
+    def rlimits(self) -> dict:
+        return {"RLIMIT_AS": self.memory_bytes, "RLIMIT_CPU": self.cpu_seconds,
+                "RLIMIT_NPROC": self.processes, "RLIMIT_FSIZE": self.file_bytes,
+                "RLIMIT_NOFILE": self.open_files, "RLIMIT_CORE": 0}
+
 
 @dataclass
-class Spec:
-    """What the launcher needs: limits, folders to hide, folders to keep, the working folder."""
+class Jail:
+    """What one kernel gets: its limits and the files put into its work folder
+    (``{relative name: bytes}``). ``sandboxed=False`` runs the kernel as a plain process
+    (the instructor's explicit choice, recorded as "unsandboxed" in every result)."""
     limits: Limits = field(default_factory=Limits)
-    hide: list = field(default_factory=list)
-    keep_readonly: list = field(default_factory=list)
-    work: str = ""
-    namespaces: str = "none"          # "root", "user" or "none"
-    uid: int = FIRST_UID
+    files: dict = field(default_factory=dict)
+    sandboxed: bool = True
+
+
+class SandboxUnavailable(RuntimeError):
+    """Grading for credit needs the sandbox and this machine cannot provide it (one line)."""
+
+
+# -- availability -----------------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=None)
+def unavailable() -> str:
+    """Why kernels cannot be sandboxed here, in one line; "" when they can."""
+    if not sys.platform.startswith("linux"):
+        return "the sandbox needs Linux (bubblewrap)"
+    if not shutil.which("bwrap"):
+        return ("bubblewrap is not installed (Debian/Ubuntu: apt-get install bubblewrap; "
+                "Fedora: dnf install bubblewrap)")
+    if os.geteuid() != 0:
+        return ("the sandbox gives every kernel a uid of its own, which needs root: run as "
+                "root (e.g. sudo, a container, Gradescope, CI)")
+    slot = Slot.allocate()
+    try:
+        command, fds = jail_command(slot, Limits(), {}, [python_layout().python, "-c", "pass"],
+                                    with_packages=False)
+        try:
+            probe = subprocess.run(command, pass_fds=fds, capture_output=True, text=True, timeout=60)
+        finally:
+            for fd in fds:
+                os.close(fd)
+    finally:
+        slot.release()
+    if probe.returncode != 0:
+        reason = (probe.stderr.strip().splitlines() or ["no reason given"])[-1]
+        return f"bubblewrap cannot build the sandbox here: {reason}"
+    return ""
+
+
+# -- kernel uids and the folder shared with the grader ---------------------------------------
+
+SLOTS = Path(tempfile.gettempdir()) / f"convgrade-kernels-{os.geteuid()}"
+
+
+@dataclass
+class Slot:
+    """A kernel uid and the folder it shares with the grader, held with a lock on the folder
+    for as long as the kernel runs: the lock is what makes the uid this kernel's alone."""
+    uid: int
+    folder: Path
+    lock: int
+
+    @classmethod
+    def allocate(cls) -> "Slot":
+        SLOTS.mkdir(mode=0o711, exist_ok=True)
+        start = (os.getpid() * 7919 + time.monotonic_ns()) % policy.KERNEL_UID_COUNT
+        for step in range(policy.KERNEL_UID_COUNT):
+            uid = policy.KERNEL_FIRST_UID + (start + step) % policy.KERNEL_UID_COUNT
+            folder = SLOTS / str(uid)
+            lock = _lock_folder(folder)
+            if lock is None:
+                continue
+            _empty(folder)
+            os.chmod(folder, 0o700)
+            return cls(uid, folder, lock)
+        raise SandboxUnavailable("every kernel uid is in use")
+
+    def release(self) -> None:
+        """Remove the folder (sockets, connection file, key) and free the uid."""
+        shutil.rmtree(self.folder, ignore_errors=True)
+        os.close(self.lock)
+
+
+def _lock_folder(folder: Path):
+    """An exclusive lock on ``folder`` (created if missing), or None if another grader holds it."""
+    try:
+        folder.mkdir(mode=0o700)
+    except FileExistsError:
+        pass
+    except OSError:
+        return None
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        if os.stat(folder, follow_symlinks=False).st_ino == os.fstat(fd).st_ino:
+            return fd                    # still the folder at that name, not one removed meanwhile
+    except OSError:
+        pass
+    os.close(fd)
+    return None
+
+
+def _empty(folder: Path) -> None:
+    for item in folder.iterdir():
+        if item.is_dir() and not item.is_symlink():
+            shutil.rmtree(item, ignore_errors=True)
+        else:
+            item.unlink(missing_ok=True)
+
+
+def sweep() -> int:
+    """Remove the shared folders of kernels whose grader died (their lock is free); returns
+    how many. Their kernels died with the grader."""
+    if not SLOTS.is_dir():
+        return 0
+    swept = 0
+    for folder in SLOTS.iterdir():
+        lock = _lock_folder(folder)
+        if lock is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+            os.close(lock)
+            swept += 1
+    return swept
+
+
+# -- what the kernel runs on ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PythonLayout:
+    python: str            # the interpreter (a real file, not a venv's link)
+    prefix: str            # the installation it belongs to, bound read-only
+    site_dirs: tuple       # the installation's own site-packages folders, emptied in the jail
+    packages: dict         # {name inside site_dirs[0]: host path} of the allowed packages
 
 
 @functools.lru_cache(maxsize=None)
-def isolation() -> tuple:
-    """``(mode, warning)``: which namespaces this machine lets the grader create."""
-    if sys.platform != "linux" or not shutil.which("unshare"):
-        return "none", "no util-linux unshare: student code is not isolated from your files"
-    probe = ["unshare", "--mount", "--pid", "--fork", "--kill-child", "--mount-proc", "true"]
-    if os.geteuid() == 0 and subprocess.run(probe, capture_output=True).returncode == 0:
-        return "root", ""
-    user = ["unshare", "--user", "--map-root-user", *probe[1:]]
-    if subprocess.run(user, capture_output=True).returncode == 0:
-        return "user", ""
-    return "none", ("cannot create mount/PID namespaces here (not root, user namespaces "
-                    "disabled): student code runs as your user and can read your files")
+def python_layout() -> PythonLayout:
+    python = os.path.realpath(getattr(sys, "_base_executable", None) or sys.executable)
+    prefix = os.path.realpath(sys.base_prefix)
+    site_dirs = tuple(dict.fromkeys(os.path.realpath(p) for p in site.getsitepackages([prefix])))
+    return PythonLayout(python, prefix, site_dirs, kernel_packages())
+
+
+def kernel_packages() -> dict:
+    """``{top-level name: host path}`` of every distribution in ``policy.KERNEL_PACKAGES`` and
+    what it needs (markers evaluated, no extras), as installed for the grader."""
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    todo, found = list(policy.KERNEL_PACKAGES), {}
+    while todo:
+        name = canonicalize_name(todo.pop())
+        if name in found:
+            continue
+        try:
+            dist = metadata.distribution(name)
+        except metadata.PackageNotFoundError:
+            continue
+        found[name] = dist
+        for text in dist.requires or []:
+            requirement = Requirement(text)
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                todo.append(requirement.name)
+    entries = {}
+    for dist in found.values():
+        root = Path(dist.locate_file(""))
+        for item in dist.files or []:
+            top = item.parts[0]
+            if top not in ("..", "__pycache__") and not top.endswith(".pth"):
+                entries[top] = str(root / top)
+    return {name: path for name, path in sorted(entries.items()) if os.path.exists(path)}
+
+
+# -- the jail -------------------------------------------------------------------------------
+
+# Step 1, run by the grader as ``python -I -S -c USERNS UID CMD...``: a user namespace mapping
+# root and UID to themselves, unable to create more; then bubblewrap inside it.
+USERNS = r"""
+import ctypes, os, sys
+uid = int(sys.argv[1])
+libc = ctypes.CDLL(None, use_errno=True)
+ready, go = os.pipe(), os.pipe()
+helper = os.fork()
+if helper == 0:
+    os.read(ready[0], 1)
+    for name in ("uid_map", "gid_map"):
+        with open(f"/proc/{os.getppid()}/{name}", "w") as handle:
+            handle.write(f"0 0 1\n{uid} {uid} 1\n")
+    os.write(go[1], b"x")
+    os._exit(0)
+if libc.unshare(0x10000000) != 0:
+    sys.exit(f"convgrade: cannot create a user namespace (errno {ctypes.get_errno()})")
+os.write(ready[1], b"x")
+if os.read(go[0], 1) != b"x" or os.waitpid(helper, 0)[1] != 0:
+    sys.exit("convgrade: the user namespace could not be mapped")
+with open("/proc/sys/user/max_user_namespaces", "w") as handle:
+    handle.write("0")
+os.execvp(sys.argv[2], sys.argv[2:])
+"""
+
+# Step 3, run by bubblewrap as ``python -I -S -c LAUNCHER SPEC KERNEL...``.
+LAUNCHER = r"""
+import ctypes, json, os, resource, sys
+spec = json.loads(sys.argv[1])
+uid = spec["uid"]
+libc = ctypes.CDLL(None, use_errno=True)
+for path, size, files in spec["tmpfs"]:          # bubblewrap cannot cap a tmpfs's file count
+    if libc.mount(b"tmpfs", path.encode(), b"tmpfs", 32 | 2 | 4,     # MS_REMOUNT|NOSUID|NODEV
+                  f"size={size},nr_inodes={files}".encode()) != 0:
+        sys.exit(f"convgrade: cannot limit {path} (errno {ctypes.get_errno()})")
+for root, dirs, files in os.walk(spec["home"]):
+    for name in dirs + files:
+        os.lchown(os.path.join(root, name), uid, uid)
+os.chown(spec["home"], uid, uid)
+for name, value in spec["rlimits"].items():
+    resource.setrlimit(getattr(resource, name), (value, value))
+cap = 0
+while libc.prctl(24, cap, 0, 0, 0) == 0:         # PR_CAPBSET_DROP, every capability
+    cap += 1
+os.setgroups([])
+os.setresgid(uid, uid, uid)
+os.setresuid(uid, uid, uid)                      # from root to uid: no capability is left
+if libc.prctl(38, 1, 0, 0, 0) != 0:              # PR_SET_NO_NEW_PRIVS (bubblewrap set it too)
+    sys.exit("convgrade: cannot forbid new privileges")
+os.execve(sys.argv[2], sys.argv[2:], spec["env"])
+"""
+
+PROTOCOL_INIT = b'"""The kernel\'s half of convgrade\'s grading protocol (harness.py, wire.py)."""\n'
+
+
+def kernel_environment(home: str) -> dict:
+    """The kernel's whole environment: nothing of the grader's."""
+    return {"PATH": "/usr/bin:/bin", "HOME": home, "USER": "student", "LOGNAME": "student",
+            "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "TMPDIR": "/tmp",
+            "MPLCONFIGDIR": f"{home}/.matplotlib", "MPLBACKEND": "agg",
+            "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+            "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+
+
+def _data_fd(content: bytes) -> int:
+    fd = os.memfd_create("convgrade-file")
+    view = memoryview(content)
+    while view:
+        view = view[os.write(fd, view):]
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
+
+
+def _parents(path: str) -> list:
+    parts = Path(path).parts
+    return [str(Path(*parts[:k])) for k in range(2, len(parts))]
+
+
+def jail_command(slot: Slot, limits: Limits, files: dict, kernel: list,
+                 with_packages: bool = True, env: dict = None) -> tuple:
+    """``(command, fds)``: start ``kernel`` (argv, run as ``slot.uid``) in a fresh jail holding
+    ``files`` (``{relative name: bytes}``) in its home; ``fds`` must be passed to the command
+    and closed by the caller once it has started."""
+    layout = python_layout()
+    fds, made = [], set()
+    args = ["bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
+            "--unshare-cgroup-try", "--die-with-parent", "--new-session",
+            "--assert-userns-disabled", "--hostname", "sandbox", "--clearenv",
+            "--cap-drop", "ALL", *[x for cap in ("CAP_SETUID", "CAP_SETGID", "CAP_CHOWN",
+                                                 "CAP_SYS_ADMIN", "CAP_SETPCAP")
+                                   for x in ("--cap-add", cap)]]
+
+    def folders(path):                   # bubblewrap would create parents readable by root only
+        for parent in _parents(path):
+            if parent not in made:
+                made.add(parent)
+                args.extend(["--perms", "0755", "--dir", parent])
+
+    for path in policy.KERNEL_SYSTEM_PATHS:
+        real = os.path.realpath(path)
+        if os.path.exists(real):
+            folders(path)
+            args.extend(["--ro-bind", real, path])
+    for name in ("bin", "lib", "lib64", "sbin"):
+        if os.path.islink(f"/{name}"):
+            args.extend(["--symlink", os.readlink(f"/{name}"), f"/{name}"])
+    folders(layout.prefix)
+    args.extend(["--ro-bind", layout.prefix, layout.prefix])
+    for site_dir in layout.site_dirs:
+        if os.path.isdir(site_dir):
+            folders(site_dir)
+            args.extend(["--perms", "0755", "--tmpfs", site_dir])
+    if with_packages:
+        target = layout.site_dirs[0]
+        for name, source in layout.packages.items():
+            args.extend(["--ro-bind", source, f"{target}/{name}"])
+        protocol = f"{target}/{PROTOCOL_PACKAGE}"
+        fds.append(_data_fd(PROTOCOL_INIT))
+        args.extend(["--perms", "0755", "--dir", protocol,
+                     "--perms", "0644", "--ro-bind-data", str(fds[-1]), f"{protocol}/__init__.py"])
+        for module in ("harness.py", "wire.py"):
+            args.extend(["--ro-bind", str(PACKAGE_DIR / module), f"{protocol}/{module}"])
+    folders(HOME)
+    args.extend(["--proc", "/proc", "--dev", "/dev",
+                 "--perms", "1777", "--size", str(limits.tmp_bytes), "--tmpfs", "/tmp",
+                 "--perms", "0700", "--size", str(limits.work_bytes), "--tmpfs", HOME])
+    made.add(HOME)
+    for name, content in sorted(files.items()):
+        destination = f"{HOME}/{name}"
+        folders(destination)
+        fds.append(_data_fd(content))
+        args.extend(["--perms", "0644", "--file", str(fds[-1]), destination])
+    folders(str(slot.folder))
+    args.extend(["--bind", str(slot.folder), str(slot.folder), "--chdir", HOME])
+    spec = {"uid": slot.uid, "home": HOME, "rlimits": limits.rlimits(),
+            "env": env or kernel_environment(HOME),
+            "tmpfs": [[HOME, limits.work_bytes, limits.file_count],
+                      ["/tmp", limits.tmp_bytes, limits.file_count]]}
+    bwrap = shutil.which("bwrap") or "bwrap"
+    command = [layout.python, "-I", "-S", "-c", USERNS, str(slot.uid), bwrap, *args[1:], "--",
+               layout.python, "-I", "-S", "-c", LAUNCHER, json.dumps(spec), *kernel]
+    return command, fds
 
 
 @functools.lru_cache(maxsize=None)
-def matplotlib_cache() -> str:
-    """A matplotlib config folder with its font list built, copied into each kernel's work
-    folder so no kernel spends a second rebuilding it."""
-    folder = Path(tempfile.gettempdir()) / f"convgrade-matplotlib-{os.getuid()}"
-    folder.mkdir(exist_ok=True)
-    if not any(folder.glob("fontlist-*.json")):
-        subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"],
-                       env=dict(os.environ, MPLCONFIGDIR=str(folder)), capture_output=True)
-    return str(folder)
+def matplotlib_cache() -> dict:
+    """``{name in the kernel's home: bytes}``: matplotlib's font list as the jail sees it,
+    built once in a jail and kept in the grader's cache folder, so that no kernel spends a
+    second rebuilding it."""
+    try:
+        import matplotlib
+    except ImportError:
+        return {}
+    layout = python_layout()
+    tag = hashlib.sha256(f"{matplotlib.__version__}|{layout.prefix}|{layout.site_dirs}".encode()).hexdigest()[:16]
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "convgrade" / f"matplotlib-{tag}"
+    found = sorted(cache.glob("fontlist-*.json")) if cache.is_dir() else []
+    if not found:
+        slot = Slot.allocate()
+        try:
+            os.chown(slot.folder, slot.uid, slot.uid)
+            env = dict(kernel_environment(HOME), MPLCONFIGDIR=str(slot.folder))
+            command, fds = jail_command(slot, Limits(), {}, [layout.python, "-I", "-B", "-c",
+                                                              "import matplotlib.font_manager"],
+                                        env=env)
+            try:
+                subprocess.run(command, pass_fds=fds, capture_output=True, timeout=300)
+            finally:
+                for fd in fds:
+                    os.close(fd)
+            built = sorted(slot.folder.glob("fontlist-*.json"))
+            if built:
+                cache.mkdir(parents=True, exist_ok=True)
+                for item in built:
+                    shutil.copyfile(item, cache / item.name)
+            found = built
+        finally:
+            slot.release()
+        found = sorted(cache.glob("fontlist-*.json")) if cache.is_dir() else []
+    return {f".matplotlib/{item.name}": item.read_bytes() for item in found}
 
 
-def prepare_work(work) -> None:
-    """Seed a kernel's work folder with what makes start-up quick."""
-    shutil.copytree(matplotlib_cache(), Path(work) / ".matplotlib", dirs_exist_ok=True)
-
-
-def grader_paths() -> list:
-    """Everything a kernel must not see: the packages with the checks and the reference."""
-    import convgrade
-    import convref
-    paths = [Path(convgrade.__file__).parent, Path(convref.__file__).parent]
-    checkout = paths[0].parent
-    if (checkout / "solutions").is_dir():       # an editable install: hide the whole course
-        paths.append(checkout)
-    return [str(p) for p in paths]
-
-
-def default_hide(course_root=None, class_dir=None) -> list:
-    hide = [tempfile.gettempdir(), "/root", "/home", os.path.expanduser("~"), *grader_paths()]
-    hide += [str(p) for p in (course_root, class_dir) if p]
-    return sorted({os.path.realpath(p) for p in hide if p and os.path.isdir(p)})
-
-
-def default_keep() -> list:
-    keep = {sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable))}
-    return sorted(os.path.realpath(p) for p in keep)
-
+# -- the kernel manager -----------------------------------------------------------------------
 
 class SandboxedKernelManager(AsyncKernelManager):
-    """Starts the kernel through the launcher, with its connection file in the work folder."""
+    """A Jupyter kernel manager that starts every kernel in a jail of its own (``jail``),
+    talking to it over ``ipc`` sockets in the folder the two share; interrupts travel as
+    messages, since signals would only reach bubblewrap."""
 
-    spec: Spec = None
+    jail: Jail = None
+    slot: Slot = None
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.transport = "ipc"
+        self.cache_ports = False
+        # every socket to the kernel drops messages over the bound unread (zmq's own check)
+        self.context.setsockopt(zmq.MAXMSGSIZE, policy.MESSAGE_BYTES)
+
+    @property
+    def kernel_spec(self):
+        spec = super().kernel_spec
+        if spec is not None:
+            spec.interrupt_mode = "message"
+        return spec
 
     async def _async_pre_start_kernel(self, **kw):
-        work = kw.get("cwd") or os.getcwd()
-        self.connection_file = os.path.join(work, ".kernel-connection.json")
-        return await super()._async_pre_start_kernel(**kw)
+        self.jail = self.jail or Jail()
+        self.slot = Slot.allocate()
+        self.ip = str(self.slot.folder / "k")
+        self.connection_file = str(self.slot.folder / "connection.json")
+        kw["cwd"] = str(self.slot.folder)
+        kw.pop("env", None)
+        try:
+            cmd, kw = await super()._async_pre_start_kernel(**kw)
+        except BaseException:
+            self._release()
+            raise
+        if self.jail.sandboxed:
+            os.chown(self.slot.folder, self.slot.uid, self.slot.uid)
+            os.chown(self.connection_file, self.slot.uid, self.slot.uid)
+        return cmd, kw
 
     def format_kernel_cmd(self, extra_arguments=None):
-        cmd = super().format_kernel_cmd(extra_arguments)
-        spec = self.spec or Spec()
-        spec.work = os.path.realpath(os.path.dirname(self.connection_file))
-        spec.uid = FIRST_UID + (os.getpid() * 1009 + next(_launches)) % UID_RANGE
-        return [sys.executable, "-m", "convgrade.sandbox", "--outer", json.dumps(asdict(spec)),
-                "--", *cmd]
+        if self.jail.sandboxed:
+            kernel = [python_layout().python, "-I", "-B", "-m", "ipykernel_launcher",
+                      "-f", self.connection_file,
+                      f"--IPKernelApp.extensions={PROTOCOL_PACKAGE}.harness",
+                      *(extra_arguments or [])]
+            files = {**matplotlib_cache(), **self.jail.files}
+            command, self._launch_fds = jail_command(self.slot, self.jail.limits, files, kernel)
+            return command
+        home = self.slot.folder / "home"
+        home.mkdir()
+        for name, content in self.jail.files.items():
+            (home / name).parent.mkdir(parents=True, exist_ok=True)
+            (home / name).write_bytes(content)
+        self._launch_fds = []
+        return [sys.executable, "-s", "-B", "-m", "ipykernel_launcher", "-f", self.connection_file,
+                "--IPKernelApp.extensions=convgrade.harness", *(extra_arguments or [])]
 
-
-UNSHARE = {"root": ["unshare", "--mount", "--pid", "--fork", "--kill-child", "--mount-proc"],
-           "user": ["unshare", "--user", "--map-root-user", "--mount", "--pid", "--fork",
-                    "--kill-child", "--mount-proc"]}
-
-
-def die_with_parent() -> None:
-    """Ask Linux to kill this process when its parent dies (kept across exec, lost on setuid)."""
-    try:
-        import ctypes
-        import signal
-        ctypes.CDLL(None).prctl(1, signal.SIGKILL)        # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
-# -- the launcher: runs inside the new namespaces, then becomes the kernel -------------------
-
-def _mount(*args):
-    subprocess.run(["mount", *args], check=True, capture_output=True)
-
-
-def _inside(path, folder) -> bool:
-    return path == folder or path.startswith(folder.rstrip("/") + "/")
-
-
-def hide_and_keep(hide, keep_readonly, work):
-    """Cover each hidden folder with an empty tmpfs, then bring back the kept ones."""
-    hide = [h for h in hide if not any(_inside(h, o) and h != o for o in hide)]
-    keep_readonly = [k for k in keep_readonly
-                     if not any(_inside(k, o) and k != o for o in keep_readonly)]
-    keep = [(p, True) for p in keep_readonly] + [(work, False)]
-    stash = tempfile.mkdtemp(prefix="convgrade-stash-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
-    _mount("-t", "tmpfs", "-o", "size=1m", "tmpfs", stash)
-    saved = []
-    for index, (path, readonly) in enumerate(keep):
-        if any(_inside(path, h) for h in hide):
-            target = os.path.join(stash, str(index))
-            os.mkdir(target)
-            _mount("--rbind", path, target)
-            saved.append((path, target, readonly))
+    async def _async_launch_kernel(self, kernel_cmd, **kw):
+        fds = getattr(self, "_launch_fds", [])
+        # what the kernel writes to its own stdout/stderr goes nowhere (it could be endless)
+        kw.update(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if self.jail.sandboxed:
+            kw.update(pass_fds=fds, cwd=str(self.slot.folder), env={"PATH": os.environ.get("PATH", "")})
         else:
-            _mount("--rbind", path, path)          # a mount point of its own, to make read-only
-    for folder in sorted(hide, key=len):
-        _mount("-t", "tmpfs", "-o", "size=16m,mode=755", "tmpfs", folder)
-    for path, target, _ in saved:
-        os.makedirs(path, exist_ok=True)
-        _mount("--rbind", target, path)
-    for path, readonly in keep:
-        if readonly:
-            _mount("-o", "remount,bind,ro", path)
-    subprocess.run(["umount", "-l", stash], capture_output=True)
+            kw.update(cwd=str(self.slot.folder / "home"),
+                      env=kernel_environment(str(self.slot.folder / "home")))
+        try:
+            return await super()._async_launch_kernel(kernel_cmd, **kw)
+        finally:
+            for fd in fds:
+                os.close(fd)
+            self._launch_fds = []
 
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        try:
+            await super()._async_cleanup_resources(restart=restart)
+        finally:
+            if not restart:
+                self._release()
 
-def apply_limits(limits: Limits):
-    resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
-    resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    if os.geteuid() != 0:
-        resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
-
-
-def launch(spec: Spec, cmd: list):
-    work = spec.work
-    env = dict(os.environ, HOME=work, IPYTHONDIR=os.path.join(work, ".ipython"),
-               MPLCONFIGDIR=os.path.join(work, ".matplotlib"), MPLBACKEND="agg",
-               OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
-               PYTHONDONTWRITEBYTECODE="1", TMPDIR=work)
-    env.pop("CONVGRADE_COURSE", None)
-    if spec.namespaces in ("root", "user"):
-        hide_and_keep(spec.hide, spec.keep_readonly, work)
-    if spec.namespaces == "root":
-        for root, dirs, files in os.walk(work):
-            for name in dirs + files:
-                os.lchown(os.path.join(root, name), spec.uid, spec.uid)
-        os.chown(work, spec.uid, spec.uid)
-        os.setgroups([])
-        os.setgid(spec.uid)
-        os.setuid(spec.uid)
-        die_with_parent()
-        apply_limits(spec.limits)
-        os.execvpe(cmd[0], cmd, env)
-    apply_limits(spec.limits)
-    if spec.namespaces == "user" and shutil.which("setpriv"):
-        # root inside a user namespace: drop every capability so the covers stay on
-        cmd = ["setpriv", "--inh-caps=-all", "--bounding-set=-all", "--", *cmd]
-    if spec.namespaces == "none":
-        os.setsid()
-    os.execvpe(cmd[0], cmd, env)
-
-
-def main(argv):
-    """``--outer SPEC -- CMD``: outside the namespaces, tie the sandbox's life to the grader's
-    and enter the namespaces; ``SPEC -- CMD``: inside them, set up and become the kernel."""
-    outer = argv[0] == "--outer"
-    if outer:
-        argv = argv[1:]
-    raw, cmd = argv[0], argv[2:]
-    data = json.loads(raw)
-    spec = Spec(**{**data, "limits": Limits(**data["limits"])})
-    if outer:
-        die_with_parent()
-        if spec.namespaces in UNSHARE:
-            inner = [*UNSHARE[spec.namespaces], sys.executable, "-m", "convgrade.sandbox", raw, "--", *cmd]
-            os.execvp(inner[0], inner)
-    launch(spec, cmd)
-
-
-if __name__ == "__main__":
-    main(sys.argv[1:])
+    def _release(self):
+        if self.slot is not None:
+            self.slot.release()
+            self.slot = None
