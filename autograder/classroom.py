@@ -7,9 +7,14 @@ The gradebook is SQLite by default; the scores are exported to CSV at the end.
 """
 from __future__ import annotations
 
+import csv
+import copy
 import hashlib
+import shutil
+import tempfile
 import json
 import os
+import sys
 import time
 import warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -24,7 +29,10 @@ from rich.progress import Progress
 from rich.table import Table
 
 from .course import Course
+from . import policy
 from .nbgrader_api import api, course_config, require
+from .submission import CannotGrade, collect_files, read_regular
+from .sandbox import SandboxUnavailable, sweep, unavailable
 
 _worker_config = None
 
@@ -66,33 +74,68 @@ def is_done(class_dir, assignment, student) -> bool:
         return False
 
 
-def mark_done(class_dir, assignment, student) -> None:
+def mark_done(class_dir, assignment, student, sandboxed=True) -> None:
     """Written last, atomically: a batch killed before this line grades the submission again."""
     path = marker(class_dir, assignment, student)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"fingerprint": fingerprint(class_dir, assignment, student)}))
+    tmp.write_text(json.dumps({"fingerprint": fingerprint(class_dir, assignment, student),
+                               "sandboxed": sandboxed}))
     os.replace(tmp, path)
+
+
+def stage(class_dir: Path, assignment: str, student: str, into: Path) -> list:
+    """Copy a submission into ``into/<student>/<assignment>``, where nbgrader reads it: its
+    notebooks and its other regular files, never a link, device or FIFO (nbgrader's own copy
+    would follow a link, or block on a FIFO). Returns one line per thing refused; raises
+    ``CannotGrade`` when a notebook itself is not a regular file."""
+    source = Path(class_dir, "submitted", student, assignment)
+    target = into / student / assignment
+    target.mkdir(parents=True)
+    for notebook in sorted(source.glob("*.ipynb")):
+        (target / notebook.name).write_bytes(read_regular(notebook, policy.NOTEBOOK_BYTES))
+    found = collect_files(source)
+    for name, content in found.files.items():
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        (target / name).write_bytes(content)
+    return list(found.refused)
 
 
 def _grade_one(job):
     """Autograde and write feedback for one submission; returns ``(job, error or None)``."""
     assignment, student = job
-    grader = api(_worker_config)
-    for attempt in range(3):       # a locked gradebook or a kernel slow to start passes
-        result = grader.autograde(assignment, student, force=True, create=True)
-        if result.get("success"):
-            break
-        time.sleep(1.0 + attempt)
+    class_dir = Path(_worker_config.CourseDirectory.root)
+    with tempfile.TemporaryDirectory(prefix="staged-", dir=staging_folder(class_dir)) as staged:
+        try:
+            refused = stage(class_dir, assignment, student, Path(staged))
+        except (CannotGrade, OSError) as error:
+            return job, str(error)
+        config = copy.deepcopy(_worker_config)
+        config.CourseDirectory.submitted_directory = staged
+        config.ExecuteWithChecks.refused_files = refused
+        grader = api(config)
+        for attempt in range(3):       # a locked gradebook or a kernel slow to start passes
+            result = grader.autograde(assignment, student, force=True, create=True)
+            if result.get("success"):
+                break
+            time.sleep(1.0 + attempt)
     if not result.get("success"):
         lines = [ln for ln in str(result.get("log") or result.get("error") or "").splitlines()
                  if "Error" in ln and "Please see" not in ln]
         return job, (lines[-1].strip() if lines else "autograde failed")[-300:]
-    feedback = grader.generate_feedback(assignment, student, force=True)
+    feedback = api(_worker_config).generate_feedback(assignment, student, force=True)
     if not feedback.get("success"):
         return job, "feedback failed"
-    mark_done(_worker_config.CourseDirectory.root, assignment, student)
+    mark_done(class_dir, assignment, student, sandboxed=_worker_config.ExecuteWithChecks.sandbox)
     return job, None
+
+
+def staging_folder(class_dir: Path) -> Path:
+    """Where submissions are staged for nbgrader; emptied when a batch starts (a batch that
+    was killed leaves its staged copies there)."""
+    folder = Path(class_dir, ".convgrade", "staged")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def submissions(class_dir: Path, assignments=()) -> list:
@@ -102,7 +145,8 @@ def submissions(class_dir: Path, assignments=()) -> list:
     return [(a, s) for a, s in found if not assignments or a in assignments]
 
 
-def grade_class(course: Course, class_dir, assignments=(), jobs=2, console=None, force=False) -> dict:
+def grade_class(course: Course, class_dir, assignments=(), jobs=2, console=None, force=False,
+                sandboxed=True) -> dict:
     """Autograde every submission under ``class_dir`` not graded yet (or all with ``force``);
     returns ``{(assignment, student): error}`` for the ones that could not be graded.
 
@@ -110,6 +154,11 @@ def grade_class(course: Course, class_dir, assignments=(), jobs=2, console=None,
     grades and feedback are written, and regrading one overwrites its gradebook entry."""
     console = console or Console()
     config = class_config(course, class_dir)
+    config.ExecuteWithChecks.sandbox = sandboxed
+    if sandboxed and unavailable():
+        raise SandboxUnavailable(unavailable())
+    sweep()                      # what a grader killed before left behind
+    shutil.rmtree(staging_folder(class_dir), ignore_errors=True)
     todo = [job for job in submissions(class_dir, assignments)
             if force or not is_done(class_dir, *job)]
     if not todo:
@@ -122,7 +171,9 @@ def grade_class(course: Course, class_dir, assignments=(), jobs=2, console=None,
         for student in sorted({s for _, s in todo}):
             gradebook.update_or_create_student(student)
     failed = {}
-    with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=get_context("spawn"),
+    # fork: workers start with the grader's imports, and fork-context semaphores are unlinked
+    # at once, so a batch killed outright leaves nothing in /dev/shm
+    with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=get_context("fork"),
                              initializer=_init, initargs=(config,)) as pool, \
             Progress(console=console, transient=False) as progress:
         task = progress.add_task(f"grading {len(todo)} submissions on {jobs} workers", total=len(todo))
@@ -135,8 +186,23 @@ def grade_class(course: Course, class_dir, assignments=(), jobs=2, console=None,
 
 
 def export_csv(config, path) -> None:
+    """nbgrader's CSV export, plus a ``sandbox`` column: "sandboxed" or "unsandboxed"."""
     with Gradebook(config.CourseDirectory.db_url) as gradebook:
         CsvExportPlugin(to=str(path)).export(gradebook)
+    class_dir = config.CourseDirectory.root
+    with open(path, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    fields = list(rows[0]) + ["sandbox"] if rows else []
+    for row in rows:
+        try:
+            done = json.loads(marker(class_dir, row["assignment"], row["student_id"]).read_text())
+            row["sandbox"] = "sandboxed" if done.get("sandboxed", True) else "unsandboxed"
+        except (OSError, ValueError):
+            row["sandbox"] = ""
+    with open(path, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
 
 
 def score_table(config, assignments, students, notes=None) -> Table:
@@ -161,7 +227,7 @@ def score_table(config, assignments, students, notes=None) -> Table:
 
 
 def autograde_class(root=None, assignments=(), jobs=2, export="grades.csv", class_dir=None,
-                    force=False) -> int:
+                    force=False, sandboxed=True) -> int:
     course = Course.find(root)
     class_dir = Path(class_dir or course.root)
     console = Console()
@@ -170,8 +236,16 @@ def autograde_class(root=None, assignments=(), jobs=2, export="grades.csv", clas
         console.print(f"no submissions under {class_dir / 'submitted'} "
                       "(expected submitted/<student>/<assignment>/<notebook>.ipynb)")
         return 1
-    failed = grade_class(course, class_dir, assignments, jobs, console, force=force)
+    try:
+        failed = grade_class(course, class_dir, assignments, jobs, console, force=force,
+                             sandboxed=sandboxed)
+    except SandboxUnavailable as error:
+        print(f"convgrade autograde: cannot grade for credit without the sandbox: {error}; "
+              "--no-sandbox grades anyway, unsandboxed", file=sys.stderr)
+        return 2
     config = class_config(course, class_dir)
+    if not sandboxed:
+        console.print("[b]unsandboxed[/b]: student code ran as your user, outside the sandbox")
     export_csv(config, class_dir / export)
     ids = sorted({a for a, _ in todo})
     console.print(score_table(config, ids, sorted({s for _, s in todo})))

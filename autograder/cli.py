@@ -7,6 +7,10 @@ import sys
 from pathlib import Path
 
 
+NO_SANDBOX = ("grade even where the sandbox (bubblewrap, run as root) is unavailable: student "
+              "code then runs as your user; every result says \"unsandboxed\"")
+
+
 def cmd_grade(args) -> int:
     from .course import Course, CourseError
     from .grade import CannotGrade, grade_notebook
@@ -16,6 +20,8 @@ def cmd_grade(args) -> int:
         limits = {k: v for k, v in (("timeout", args.cell_timeout), ("call_timeout", args.cell_timeout),
                                     ("memory_limit", args.memory_mib and args.memory_mib * 2**20))
                   if v}
+        if args.no_sandbox:
+            limits["sandbox"] = False
         results, _ = grade_notebook(args.notebook, args.assignment, course, **limits)
     except (CannotGrade, CourseError) as error:
         print(f"convgrade grade: cannot grade: {error}", file=sys.stderr)
@@ -24,6 +30,8 @@ def cmd_grade(args) -> int:
     if args.json:
         write_results(results, args.json)
     print_results(results, title)
+    if results.get("output"):
+        print(results["output"])
     github(results, title)
     return 0
 
@@ -36,7 +44,7 @@ def cmd_release(args) -> int:
 def cmd_autograde(args) -> int:
     from .classroom import autograde_class
     return autograde_class(args.course, args.assignment, jobs=args.jobs, export=args.export,
-                           class_dir=args.class_dir, force=args.force)
+                           class_dir=args.class_dir, force=args.force, sandboxed=not args.no_sandbox)
 
 
 def cmd_validate(args) -> int:
@@ -62,6 +70,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--cell-timeout", type=int, help="seconds per cell and per grader call "
                    "(default: convgrade.policy)")
     p.add_argument("--memory-mib", type=int, help="memory limit of the notebook's kernel in MiB")
+    p.add_argument("--no-sandbox", action="store_true", help=NO_SANDBOX)
     p.set_defaults(run=cmd_grade)
 
     p = sub.add_parser("release", help="regenerate assignments/ from solutions/ and check for leaks")
@@ -74,6 +83,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--export", default="grades.csv", help="CSV export of the gradebook")
     p.add_argument("--class-dir", help="folder holding submitted/ (default: the course folder)")
     p.add_argument("--force", action="store_true", help="regrade submissions graded already")
+    p.add_argument("--no-sandbox", action="store_true", help=NO_SANDBOX)
     p.set_defaults(run=cmd_autograde)
 
     p = sub.add_parser("validate", help="instructor self-check: solutions, release, mistake catalogue")

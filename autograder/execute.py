@@ -25,7 +25,7 @@ from nbformat.v4 import new_markdown_cell, new_output
 from nbgrader import utils
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import Execute
-from traitlets import Bool, Integer
+from traitlets import Bool, Integer, List, Unicode
 
 from . import hidden_inputs, policy, sanitize
 from .checks import CheckFailed, seeded
@@ -114,6 +114,8 @@ class ExecuteWithChecks(Execute):
     sandbox = Bool(True, help="run the kernel in the sandbox; False grades unsandboxed and "
                    "says so in every result").tag(config=True)
     startup_timeout = Integer(policy.KERNEL_START_TIMEOUT).tag(config=True)
+    refused_files = List(Unicode(), help="one line per file of the submission that was not "
+                         "copied for grading (a link, device, FIFO, or over a limit)").tag(config=True)
     kernel_manager_class = SandboxedKernelManager
 
     def __init__(self, *args, **kwargs):
@@ -171,6 +173,7 @@ class ExecuteWithChecks(Execute):
         and, when nbgrader grades a class, the regular files of the student's submission
         folder; never a link, device or FIFO (each refused gets a line in the results)."""
         files = {}
+        self.events.extend(self.refused_files)
         folders = [resources.get("metadata", {}).get("path")]
         info = resources.get("nbgrader", {})
         if info.get("student") and info.get("assignment"):

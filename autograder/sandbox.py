@@ -180,18 +180,34 @@ def _empty(folder: Path) -> None:
 
 
 def sweep() -> int:
-    """Remove the shared folders of kernels whose grader died (their lock is free); returns
-    how many. Their kernels died with the grader."""
+    """Clean up after graders that were killed: a kernel folder whose lock is free belongs to
+    no running grader, so its kernel's processes (if one was caught starting up when its
+    grader died) are killed and the folder removed. Returns how many were swept."""
     if not SLOTS.is_dir():
         return 0
     swept = 0
     for folder in SLOTS.iterdir():
         lock = _lock_folder(folder)
         if lock is not None:
+            if folder.name.isdigit():
+                _kill_uid(int(folder.name))
             shutil.rmtree(folder, ignore_errors=True)
             os.close(lock)
             swept += 1
     return swept
+
+
+def _kill_uid(uid: int) -> None:
+    """SIGKILL every process whose real uid is ``uid`` (a kernel uid: no one else's)."""
+    if uid < policy.KERNEL_FIRST_UID:
+        return
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if entry.stat().st_uid == uid:
+                    os.kill(int(entry.name), 9)
+            except OSError:
+                pass
 
 
 # -- what the kernel runs on ------------------------------------------------------------------

@@ -69,8 +69,33 @@ def _grade_job(job):
     return results
 
 
+def _graded_job(job):
+    from convgrade.course import Course
+    from convgrade.grade import grade_notebook
+    path, assignment, limits = job
+    return grade_notebook(path, assignment, Course(ROOT), **limits)
+
+
 def grade_many(paths, assignment="conv_layer", jobs=2, **limits):
     """Grade notebooks in parallel through the real pipeline; results in order."""
     from concurrent.futures import ProcessPoolExecutor
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         return list(pool.map(_grade_job, [(str(p), assignment, limits) for p in paths]))
+
+
+def grade_with_outputs(paths, assignment="conv_layer", jobs=2, **limits):
+    """Like ``grade_many``, returning ``(results, executed notebook)`` per path, so a test can
+    read what the student's cells printed inside the kernel."""
+    from concurrent.futures import ProcessPoolExecutor
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        return list(pool.map(_graded_job, [(str(p), assignment, limits) for p in paths]))
+
+
+def printed(nb, tag: str):
+    """The JSON a cell printed after ``tag`` (``print(tag + json.dumps(...))``), or None."""
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            text = out.get("text", "") if out.get("output_type") == "stream" else ""
+            if tag in text:
+                return json.loads(text.split(tag, 1)[1].splitlines()[0])
+    return None

@@ -1,5 +1,6 @@
 """A class batch killed part-way and run again: every submission graded exactly once, the
-gradebook consistent, and the same scores as a batch that was never interrupted."""
+gradebook consistent, the same scores as a batch that was never interrupted, and nothing of
+the killed batch left behind: no kernel, no kernel folder, no ``/dev/shm`` entry."""
 from __future__ import annotations
 
 import os
@@ -13,6 +14,7 @@ import nbformat
 from nbgrader.api import Gradebook
 
 from conftest import ROOT, release_nb, source_nb
+from convgrade.sandbox import SLOTS
 from convgrade.students import fill, solution_answers
 
 EXPECTED = {"ann": 20, "ben": 0, "cy": 20, "dee": 0, "eve": 20}
@@ -25,6 +27,12 @@ def _autograde(class_dir, **popen):
                             start_new_session=True, **popen)
 
 
+def _kernels() -> list:
+    """Processes of sandboxed kernels (their command line names the kernels' folder)."""
+    found = subprocess.run(["pgrep", "-f", str(SLOTS)], capture_output=True, text=True)
+    return found.stdout.split()
+
+
 def test_killed_batch_resumes_to_a_consistent_gradebook(tmp_path):
     shutil.copy(ROOT / "nbgrader_config.py", tmp_path)
     solved = fill(release_nb(), solution_answers(source_nb()))
@@ -33,26 +41,34 @@ def test_killed_batch_resumes_to_a_consistent_gradebook(tmp_path):
         folder.mkdir(parents=True)
         nbformat.write(solved if score else release_nb(), folder / "conv_layer.ipynb")
     done = tmp_path / ".convgrade" / "done" / "conv_layer"
+    shm_before = set(os.listdir("/dev/shm"))
 
     first = _autograde(tmp_path)
     deadline = time.monotonic() + 600
-    while not (done.is_dir() and any(done.glob("*.json"))) and time.monotonic() < deadline:
-        if first.poll() is not None:
-            break
-        time.sleep(0.2)
-    os.killpg(first.pid, signal.SIGKILL)
-    first.wait()
+    running = []
+    while time.monotonic() < deadline and first.poll() is None:
+        if done.is_dir() and any(done.glob("*.json")):
+            running = _kernels()              # kill while a kernel is up, after a first grade
+            if running:
+                break
+        time.sleep(0.1)
+    os.killpg(first.pid, signal.SIGKILL)          # the grader and its workers, not the kernels:
+    first.wait()                                  # those sit in sessions of their own
     finished_before = len(list(done.glob("*.json")))
     assert 1 <= finished_before < len(EXPECTED), "the batch was not interrupted part-way"
+    assert running, "no kernel was running when the batch was killed"
 
     second = _autograde(tmp_path)
     output, _ = second.communicate(timeout=900)
     assert second.returncode == 0, output
     assert f"grading {len(EXPECTED) - finished_before} submissions" in output
+    assert not set(running) & set(_kernels()), "kernels of the killed batch are still running"
 
     third = _autograde(tmp_path)
     output, _ = third.communicate(timeout=300)
     assert "graded already" in output
+    assert not SLOTS.is_dir() or list(SLOTS.iterdir()) == [], "kernel folders were left behind"
+    assert set(os.listdir("/dev/shm")) <= shm_before, "entries were left in /dev/shm"
 
     with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}") as gradebook:
         submissions = gradebook.assignment_submissions("conv_layer")
