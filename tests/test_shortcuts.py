@@ -354,6 +354,9 @@ ATTACKS = [
     Attack("ipython_prompt_hides_a_binding", Notebook(extra=extra(
         "from scipy import signal as s\nIn [1]: corr2d = s.correlate2d\n")),
         "corr2d", "library", "scipy.signal.correlate2d"),
+    Attack("imported_inside_try", Notebook(extra=extra(
+        "try:\n    from scipy.signal import correlate2d as corr2d\nexcept ImportError:\n    pass\n")),
+        "corr2d", "library", "scipy.signal.correlate2d (cell 4, line 2)"),
     Attack("match_capture", Notebook(extra=extra(
         "from scipy import signal as s\nmatch s.correlate2d:\n    case corr2d:\n        pass\n")),
         "corr2d", "library", "scipy.signal.correlate2d"),
@@ -435,6 +438,9 @@ HABITS = {
                 windows = sliding_window_view(np.asarray(X, dtype=float), (kh, kw))
                 return np.einsum("ijab,ab->ij", windows, self.K)
         """)),
+    "locals_named_like_globals": Notebook(corr2d(
+        "signal = np.asarray(X, dtype=float)\nref = signal[:1, :1]\nreturn ref"), extra(
+        "from scipy import signal\nref = signal.correlate2d(np.ones((3, 3)), np.ones((2, 2)))\n")),
     "syntax_error_elsewhere": Notebook(extra=extra("def broken(:\n    pass\n", "x = (1,\n")),
     "ordinary_numpy": Notebook(corr2d("""
         rows = [functools.reduce(np.add, (X[a:a + X.shape[0] - K.shape[0] + 1,
