@@ -53,16 +53,26 @@ TAMPERING_FEATURES = ("exec", "eval", "compile", "__import__", "globals", "local
                       "convgrade_kernel", "ipykernel", "comm", "zmq", "jupyter_client",
                       "sys.setprofile", "sys.settrace", "sys.modules", "sys.meta_path",
                       "sys.path_hooks", "sys.addaudithook", "sys._getframe",
-                      "threading.setprofile", "threading.settrace")
-#: Attributes that reach into functions, frames and classes: tampering wherever they appear.
+                      "threading.setprofile", "threading.settrace",
+                      # IPython's shell by routes other than get_ipython(), whose uses are checked
+                      "IPython.core.interactiveshell", "IPython.InteractiveShell", "traitlets")
+#: Attributes that reach into functions, frames and classes, or set attributes without an
+#: assignment (``object.__setattr__(np, ...)``): tampering wherever they appear.
 TAMPERING_ATTRIBUTES = ("__closure__", "__code__", "__globals__", "__builtins__", "__dict__",
                         "__subclasses__", "__bases__", "__base__", "__mro__",
                         "__getattribute__", "__self__", "__func__", "__wrapped__",
                         "cell_contents", "f_globals", "f_locals", "f_back", "f_builtins",
-                        "gi_frame", "cr_frame", "tb_frame")
+                        "gi_frame", "cr_frame", "tb_frame", "__setattr__", "__delattr__")
 #: What a notebook may ask of ``get_ipython()``: magics and shell escapes. Anything else
 #: (``.kernel``, ``.input_transformers_cleanup``, ``.events``, ``.run_cell`` ...) is tampering.
 IPYTHON_ALLOWED = ("run_line_magic", "run_cell_magic", "system", "getoutput")
+#: What the instructor's own cells of the course's notebooks import: students' cells use these
+#: names without importing them, and the source check reads them as imported.
+NOTEBOOK_IMPORTS = {"np": "numpy", "plt": "matplotlib.pyplot", "sp": "sympy",
+                    "sliding_window_view": "numpy.lib.stride_tricks.sliding_window_view"}
+#: Meanings (qualified names) the source check follows for one name of a submission; a name
+#: bound in more ways than this counts as tampering.
+SOURCE_NAME_MEANINGS = 64
 
 # -- time -------------------------------------------------------------------------------------
 
