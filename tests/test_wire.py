@@ -641,3 +641,29 @@ def test_the_kernel_caps_and_sorts_its_shortcuts():
     data, _ = pack_reply(Reply(1, [], [f"s{k:05d}" for k in range(500)] + ["s00000"]), BOUNDS)
     assert data["shortcuts"] == [f"s{k:05d}" for k in range(100)]
     assert unpack_reply(data, [], BOUNDS, 1, 0).shortcuts == data["shortcuts"]
+
+
+def test_the_module_runs_alone_as_the_kernels_copy(tmp_path):
+    """The kernel imports a copy of wire.py from a package of its own: it must need nothing of
+    convgrade, and plain data must not import sympy."""
+    import shutil
+    import subprocess
+    import sys
+    package = tmp_path / "convgrade_kernel"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    shutil.copy(wire.__file__, package / "wire.py")
+    (package / "harness.py").write_text("from .wire import Bounds, encode, decode\n")
+    script = (
+        "import sys, numpy as np\n"
+        "from convgrade_kernel.harness import Bounds, encode, decode\n"
+        f"bounds = Bounds(**{BOUNDS.to_json()!r})\n"
+        "tree, buffers = encode([np.arange(3.0), {'k': (1, 'two')}], bounds)\n"
+        "back = decode(tree, buffers, bounds)\n"
+        "assert back[1] == {'k': (1, 'two')} and list(back[0]) == [0.0, 1.0, 2.0]\n"
+        "assert not any(m == 'convgrade' or m.startswith('convgrade.') for m in sys.modules)\n"
+        "assert 'sympy' not in sys.modules\n"
+        "print('alone')\n")
+    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120)
+    assert done.stdout.strip() == "alone", done.stderr
