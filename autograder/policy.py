@@ -84,6 +84,9 @@ CELL_TIMEOUT = 60
 NOTEBOOK_TIMEOUT = 900
 #: Seconds a symbolic comparison of a student's expression may take (in a worker process).
 SYMBOLIC_TIMEOUT = 20
+#: Seconds the symbolic worker may take to start, or to load a comparison's code and data
+#: (a machine too slow for this is the grader's failure, not the student's).
+SYMBOLIC_START_TIMEOUT = 120
 #: Seconds a kernel may take to start.
 KERNEL_START_TIMEOUT = 60
 
@@ -132,6 +135,8 @@ MESSAGE_BYTES = 96 * 2**20
 MESSAGES_PER_CALL = 20_000
 #: Nodes of a student's sympy expression the grader will expand or simplify.
 SYMBOLIC_NODES = 20_000
+#: Bytes of memory (address space) the worker process that compares expressions may use.
+SYMBOLIC_MEMORY = 2 * 2**30
 
 # -- the kernel's sandbox ---------------------------------------------------------------------
 

@@ -164,3 +164,58 @@ def test_checks_are_fast(fn):
     started = time.process_time()
     test(function)
     assert time.process_time() - started < 1.0      # CPU time: the machine may be busy
+
+
+# -- a student's expression is compared only in the symbolic worker, under its limits ----------
+
+BLOW_UP_INDEX = """\
+import sympy
+
+
+def change_of_index(S, i, b):
+    a, lo, hi = S.limits[0]
+    blow_up = sympy.Pow(sympy.Add(*sympy.symbols("x0:10")), 200, evaluate=False)
+    return sympy.Sum(S.function.xreplace({a: i - b}) * blow_up, (b, i - hi, i - lo))
+"""
+
+HUGE_ENTRY_CONV = """\
+import numpy as np
+import sympy
+
+
+def conv1d_full(f, g):
+    f, g = np.asarray(f), np.asarray(g)
+    n, m = len(f), len(g)
+    y = np.zeros(n + m - 1, dtype=np.result_type(f, g))
+    for i in range(n + m - 1):
+        for a in range(n):
+            if 0 <= i - a < m:
+                y[i] = y[i] + f[a] * g[i - a]
+    if y.dtype == object and n == m == 1:
+        y[0] = y[0] + HUGE
+    return y
+
+
+HUGE = sympy.Add(*sympy.symbols("z0:20500"))
+"""
+
+
+def test_an_expression_too_slow_to_compare_fails_the_check_in_time():
+    from convgrade import policy
+    started = time.monotonic()
+    with pytest.raises(CheckFailed) as failure:
+        check.test_change_of_index(_function(BLOW_UP_INDEX, "change_of_index"))
+    assert str(failure.value) == ("change_of_index could not be checked: comparing the "
+                                  f"expression took longer than {policy.SYMBOLIC_TIMEOUT} s")
+    assert time.monotonic() - started < policy.SYMBOLIC_TIMEOUT + 15
+    # the next student is checked as usual
+    check.test_change_of_index(_function(catalogue.CORRECT["change_of_index"][
+        next(iter(catalogue.CORRECT["change_of_index"]))], "change_of_index"))
+
+
+def test_an_expression_too_large_to_compare_fails_the_check():
+    from convgrade import policy
+    with pytest.raises(CheckFailed) as failure:
+        check.test_conv1d_full(_function(HUGE_ENTRY_CONV, "conv1d_full"))
+    assert str(failure.value) == ("conv1d_full could not be checked: the expression is too "
+                                  f"large to compare (more than {policy.SYMBOLIC_NODES} parts)")

@@ -20,6 +20,11 @@ are written (a ``-Sum`` with reversed limits in sympy's convention is the same s
 (1) the summand to be the old summand at a = i - b (for the convolution sum: g[b] f[i - b],
 one term of g * f), (2) the limits i - hi .. i - lo, and (3) the same value as the original
 for concrete sizes and output positions, after ``.doit()``.
+
+Every computation on a student's expression (``expand``, subtraction, ``.doit()``,
+``xreplace``) runs in the symbolic worker (``convgrade.symbolic``), under a time and a memory
+limit, one batch per check; only the shape of a result is looked at here, and the instructor's
+oracles are computed here. An expression too large or too slow to compare fails the check.
 """
 from __future__ import annotations
 
@@ -31,6 +36,7 @@ from hypothesis import strategies as st
 
 import convref
 
+from .. import symbolic
 from ..checks import (Case, CheckFailed, call_checked, close, dims, draw, judge, rng_array,
                       run_cases, seeds, shapes_of)
 from ..remote import StudentError
@@ -117,14 +123,50 @@ def _sym_array(got):
 
 
 def _sym_equal(got, want) -> bool:
-    """Same shape and every entry equal after ``sympy.expand``."""
+    """Same shape and every entry equal after ``sympy.expand`` (evaluates: worker side)."""
     if got.shape != want.shape:
         return False
     for x, y in zip(got.ravel(), want.ravel()):
-        x = _as_sym(x)
-        if x is None or sympy.expand(x - y) != 0:
+        x, y = _as_sym(x), _as_sym(y)
+        if x is None or y is None or sympy.expand(x - y) != 0:
             return False
     return True
+
+
+DIFFERS = ("the symbolic entries differ from the definition (compare expand() of each entry "
+           "with the sum written out)")
+
+
+def _first_wrong_output(outputs, wrongs):
+    """``(position, reason)`` of the first ``(f, g, got, want)`` whose ``got`` is not ``want``
+    entry by entry, the reason naming the first misconception of ``wrongs(f, g)`` that ``got``
+    equals; ``None`` when every output is right. Runs in the symbolic worker."""
+    for position, (f, g, got, want) in enumerate(outputs):
+        if _sym_equal(got, want):
+            continue
+        for message, wrong in wrongs(f, g).items():
+            if wrong is not None and _sym_equal(got, wrong):
+                return position, message
+        return position, DIFFERS
+    return None
+
+
+def _first_unequal(pairs):
+    """Position of the first pair of object arrays that are not equal entry by entry
+    (``_sym_equal``), or ``None``. Runs in the symbolic worker."""
+    for position, (x, y) in enumerate(pairs):
+        if not _sym_equal(x, y):
+            return position
+    return None
+
+
+def _in_worker(name, function, *args):
+    """``function(*args)`` in the symbolic worker; a student's expression too large or too
+    slow to compare is the check's verdict."""
+    try:
+        return symbolic.run(function, *args)
+    except symbolic.Refused as refused:
+        raise CheckFailed(f"{name} could not be checked: {refused}") from None
 
 
 def _symbols(prefix, shape):
@@ -142,47 +184,59 @@ def _describe_sym(f, g):
             "of sympy symbols)")
 
 
+def _shape_failure(name, f, g, got, want, shape_hint):
+    """Why ``got`` cannot be the symbolic output ``want`` by its kind or shape alone, or
+    ``None`` (no evaluation: grader side)."""
+    about = _describe_sym(f, g)
+    if isinstance(got, StudentError):
+        return f"{name} raised on {about}: {got}. {OBJECT_HINT}"
+    array = _sym_array(got)
+    if array is None:
+        return (f"{name} is wrong on {about}: expected an array of shape {want.shape}, got "
+                f"{type(got).__name__}")
+    if array.shape != want.shape:
+        hint = shape_hint(f, g, array.shape)
+        return (f"{name} is wrong on {about}: "
+                + (hint or f"output shape {array.shape}, expected {want.shape}"))
+    return None
+
+
 def _symbolic(function, name, pairs, oracle, wrongs, shape_hint):
     """Call ``function`` on every pair of symbol arrays in both orders, compare each output with
-    ``oracle`` entry by entry (``sympy.expand``), and return ``{(shape_f, shape_g): output}``."""
+    ``oracle`` entry by entry (``sympy.expand``, in the worker), and return
+    ``{(shape_f, shape_g, first letter): output}``. The first output that is wrong, in call
+    order, gives the verdict."""
     args = []
     for sf, sg in pairs:
         f, g = _symbols("a", sf), _symbols("b", sg)
         args += [(f, g), (g, f)]
     results = call_checked(function, name, [(pair, {}) for pair in args])
-    outputs = {}
+    checked, failure = [], None
     for (f, g), got in zip(args, results):
-        about = _describe_sym(f, g)
-        if isinstance(got, StudentError):
-            raise CheckFailed(f"{name} raised on {about}: {got}. {OBJECT_HINT}")
-        array = _sym_array(got)
         want = oracle(f, g)
-        if array is None:
-            raise CheckFailed(f"{name} is wrong on {about}: expected an array of shape "
-                              f"{want.shape}, got {type(got).__name__}")
-        if array.shape != want.shape:
-            hint = shape_hint(f, g, array.shape)
-            raise CheckFailed(f"{name} is wrong on {about}: "
-                              + (hint or f"output shape {array.shape}, expected {want.shape}"))
-        if not _sym_equal(array, want):
-            for message, wrong in wrongs(f, g).items():
-                if wrong is not None and _sym_equal(array, wrong):
-                    raise CheckFailed(f"{name} is wrong on {about}: {message}")
-            raise CheckFailed(f"{name} is wrong on {about}: the symbolic entries differ from the "
-                              "definition (compare expand() of each entry with the sum written out)")
-        outputs[(f.shape, g.shape, f.flat[0].name[0])] = array
-    return outputs
+        failure = _shape_failure(name, f, g, got, want, shape_hint)
+        if failure:
+            break
+        checked.append((f, g, _sym_array(got), want))
+    wrong = _in_worker(name, _first_wrong_output, checked, wrongs) if checked else None
+    if wrong is not None:
+        position, reason = wrong
+        f, g = checked[position][:2]
+        raise CheckFailed(f"{name} is wrong on {_describe_sym(f, g)}: {reason}")
+    if failure:
+        raise CheckFailed(failure)
+    return {(f.shape, g.shape, f.flat[0].name[0]): array for f, g, array, _want in checked}
 
 
 def _proves_commutativity(name, outputs, pairs):
     """``expand(conv(f, g) - conv(g, f)) == 0`` entry by entry, for every pair tried."""
-    for sf, sg in pairs:
-        fg, gf = outputs[(sf, sg, "a")], outputs[(sg, sf, "b")]
-        if fg.shape != gf.shape or any(sympy.expand(_as_sym(x) - _as_sym(y)) != 0
-                                       for x, y in zip(fg.ravel(), gf.ravel())):
-            raise CheckFailed(f"{name}(f, g) and {name}(g, f) differ symbolically for "
-                              f"{shapes_of(np.empty(sf), np.empty(sg))} arrays of symbols: "
-                              "convolution commutes, so they must agree entry by entry")
+    position = _in_worker(name, _first_unequal,
+                          [(outputs[(sf, sg, "a")], outputs[(sg, sf, "b")]) for sf, sg in pairs])
+    if position is not None:
+        sf, sg = pairs[position]
+        raise CheckFailed(f"{name}(f, g) and {name}(g, f) differ symbolically for "
+                          f"{shapes_of(np.empty(sf), np.empty(sg))} arrays of symbols: "
+                          "convolution commutes, so they must agree entry by entry")
 
 
 def _int_pairs(count, high=40):
@@ -345,11 +399,13 @@ def test_corr1d_full(corr1d_full):
     pairs = [((n,), (m,)) for n in SYMBOLIC_LENGTHS for m in SYMBOLIC_LENGTHS if n <= m]
     outputs = _symbolic(corr1d_full, "corr1d_full", pairs, corr_loops, _corr1d_wrongs,
                         _full_hint("cross-correlation"))
-    for sf, sg in pairs:
-        fg, gf = outputs[(sf, sg, "a")], outputs[(sg, sf, "b")]
-        if not _sym_equal(fg, gf[::-1]):
-            raise CheckFailed("corr1d_full(f, g) is not corr1d_full(g, f) reversed for symbolic "
-                              f"sequences of lengths {sf[0]} and {sg[0]}")
+    position = _in_worker("corr1d_full", _first_unequal,
+                          [(outputs[(sf, sg, "a")], outputs[(sg, sf, "b")][::-1])
+                           for sf, sg in pairs])
+    if position is not None:
+        sf, sg = pairs[position]
+        raise CheckFailed("corr1d_full(f, g) is not corr1d_full(g, f) reversed for symbolic "
+                          f"sequences of lengths {sf[0]} and {sg[0]}")
     return checked + 2 * len(pairs)
 
 
@@ -510,7 +566,8 @@ def _evaluate(total):
 
 
 def _index_verdict(got, S, i, b):
-    """``None`` when ``got`` is S written over the index b = i - a, else the reason."""
+    """``None`` when ``got`` is S written over the index b = i - a, else the reason
+    (evaluates: worker side)."""
     term, (a, lo, hi) = S.function, S.limits[0]
     if isinstance(got, StudentError):
         return f"it raised {got}"
@@ -565,15 +622,25 @@ def test_change_of_index(change_of_index):
     cases = _index_cases()
     results = call_checked(change_of_index, "change_of_index",
                            [((S, i, b), {}) for S, i, b, _about, _values in cases])
+    failure = _in_worker("change_of_index", _change_of_index_failure, cases, results)
+    if failure:
+        raise CheckFailed(failure)
+    return len(cases)
+
+
+def _change_of_index_failure(cases, results):
+    """The verdict on the first case whose result is not its sum over the new index, by
+    structure (``_index_verdict``) or by value at concrete sizes and output positions; ``None``
+    when every case is right. Runs in the symbolic worker."""
     for (S, i, b, about, values), got in zip(cases, results):
         verdict = _index_verdict(got, S, i, b)
         if verdict:
-            raise CheckFailed(f"change_of_index is wrong on {about}: {verdict}")
+            return f"change_of_index is wrong on {about}: {verdict}"
         symbols = list(values)
         for combo in itertools.product([-1, 0, 3], *values.values()):
             subs = {i: combo[0], **dict(zip(symbols, combo[1:]))}
             if not _same(got.xreplace(subs).doit(), _evaluate(S.xreplace(subs))):
                 shown = ", ".join(f"{symbol} = {value}" for symbol, value in subs.items())
-                raise CheckFailed(f"change_of_index is wrong on {about}: evaluated with .doit() at "
-                                  f"{shown}, the new sum differs from the original one")
-    return len(cases)
+                return (f"change_of_index is wrong on {about}: evaluated with .doit() at "
+                        f"{shown}, the new sum differs from the original one")
+    return None
