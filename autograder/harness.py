@@ -41,7 +41,14 @@ def _open(shell, comm, message):
 
     def on_call(msg):
         call = wire.unpack_call(msg["content"]["data"], msg.get("buffers") or [], bounds)
-        data, buffers = wire.pack_reply(answer(shell.user_ns, call, monitor), bounds)
+        reply = answer(shell.user_ns, call, monitor)
+        try:                  # encoding runs the student's objects (__array__, __iter__ ...)
+            data, buffers = wire.pack_reply(reply, bounds)
+        except _BaseException as error:
+            failed = wire.Outcome(error_type="ResultNotGradable",
+                                  error_message=f"the result cannot be graded: {_type(error).__name__}")
+            data, buffers = wire.pack_reply(wire.Reply(reply.id, [failed] * len(reply.outcomes),
+                                                       reply.shortcuts), bounds)
         comm.send(data, buffers=buffers)
 
     comm.on_msg(on_call)

@@ -52,9 +52,11 @@ from .cellcode import MAGICS, constant
 _REASONS = {
     "library": "library convolutions are not allowed here",
     "dynamic": "dynamic imports, computed attribute names, pickles, threads and subprocesses "
-               "are not allowed in or for a function that implements a convolution",
+               "are not allowed in or for a function that implements a convolution, since they "
+               "could hide a library convolution",
     "tampering": "exec, eval, dynamic imports and changes to the interpreter, IPython or the "
-                 "libraries are not allowed in a notebook the grader checks",
+                 "libraries are not allowed in a notebook the grader checks: they could hide a "
+                 "library convolution or change what a graded call does",
 }
 _BUILTINS = frozenset(dir(builtins)) | {"get_ipython"}
 _SHELL = "get_ipython()"
@@ -151,7 +153,7 @@ class SourcePolicy:
                 break
         self._known = {}               # the table is complete: remember what globals mean
         for cell, tree in self.trees.items():
-            self.events += [(cell, line, reached) for reached, line in self._scan(tree)[1]]
+            self.events += [(cell, line, reached) for reached, line in self._run_on_load(tree)]
         for function in self.graded:
             self.findings(function)
 
@@ -184,6 +186,10 @@ class SourcePolicy:
                         self.table.get(name) or name in policy.NOTEBOOK_IMPORTS):
                     continue       # an imported name is resolved where used; np.x(...) fills no np
                 uses = self._scan(b.code)[0] if b.code else [_Use(b.meanings, b.line, None, True)]
+                if b.code:             # rule 3 in code this function may run when called
+                    how = self._how(first, hops, name)
+                    out += [Finding(function, reached, how, "tampering", b.cell, line)
+                            for reached, line in self._scan(b.code)[1]]
                 for use in uses:
                     for q, via in use.meanings:
                         kind = "library" if _library(q) else \
@@ -196,6 +202,38 @@ class SourcePolicy:
                         work.append((use.root, first if len(first) == 2 else first + (use.root,),
                                      hops + 1))
         return out
+
+    def _run_on_load(self, tree) -> list:
+        """Rule 3 in the code that runs when the cell runs: its statements, class bodies,
+        decorators and defaults, and the bodies of the functions that code names (it may call
+        them), transitively. A function body nothing runs at load time counts only against the
+        graded functions that reach it (rule 1)."""
+        parts, work = [], list(tree.body)
+        while work:
+            node = work.pop()
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                parts += cellcode.outer(node)
+            elif isinstance(node, ast.ClassDef):
+                parts += cellcode.outer(node)
+                work += node.body
+            else:
+                parts.append(node)
+        events, names, seen = [], [], set()
+        for part in parts:
+            uses, found = self._scan(part)
+            events += found
+            names += [use.root for use in uses if use.root]
+        while names:
+            name = names.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            for b in self.bindings.get(name, ()):
+                if isinstance(b.code, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                    uses, found = self._scan(b.code)
+                    events += found
+                    names += [use.root for use in uses if use.root]
+        return events
 
     def _in_its_cells(self, function) -> list:
         """Rule 2: dynamic features in a cell that binds ``function``."""

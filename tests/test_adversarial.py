@@ -8,9 +8,14 @@ so hangs cost seconds, not minutes.
 from __future__ import annotations
 
 import copy
+import os
+import shutil
+import socket
 import subprocess
 import textwrap
+import threading
 import uuid
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -48,6 +53,139 @@ def wrapping(body):
     """corr2d replaced by ``body`` (which may fall back to the wrong answer ``_wrong``)."""
     answers = {**solution_answers(source_nb()), "corr2d": WRONG.replace("def corr2d", "def _wrong") + body}
     return fill(release_nb(), answers)
+
+
+# -- the sandbox: each attack unlocks the right answer only if it reaches what it must not ----
+#
+# An extra cell (not an answer cell, so the grader's reading of the source has nothing to
+# object to) tries to reach something outside the jail and leaves a flag file in the kernel's
+# home when it succeeds; ``corr2d`` answers right when the flag is there, wrong otherwise.
+# "Gains nothing" then means: the attack did not succeed.
+
+PLANTED = f"convgrade-planted-{MARK}"
+TOKEN = f"token-{MARK}"
+UNLOCKABLE = (solution_answers(source_nb())["corr2d"].replace("def corr2d", "def _right")
+              + "\n\n" + WRONG.replace("def corr2d", "def _wrong") + textwrap.dedent("""
+
+    import os
+
+
+    def corr2d(X, K):
+        return _right(X, K) if os.path.exists(os.path.expanduser("~/unlocked")) else _wrong(X, K)
+    """))
+
+
+def unlocks_if(attack):
+    """The honest-but-wrong submission plus an extra cell running ``attack``, whose last
+    expression-statement assigns ``_reached`` (true when the attack got through)."""
+    nb = fill(release_nb(), {**solution_answers(source_nb()), "corr2d": UNLOCKABLE})
+    cell = textwrap.dedent(attack) + textwrap.dedent("""
+        if _reached:
+            open(os.path.expanduser("~/unlocked"), "w").close()
+        """)
+    first = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "corr2d")
+    nb.cells.insert(first, nbformat.v4.new_code_cell("import os\n" + cell))
+    return nb
+
+
+def _reads(path):
+    return unlocks_if(f"""
+        try:
+            _reached = bool(open({str(path)!r}).read())
+        except OSError:
+            _reached = os.path.exists({str(path)!r})
+        """)
+
+
+SANDBOX_EXPLOITS = {
+    "reads_course_copy_in_opt": _reads(f"/opt/{PLANTED}/solutions/conv_layer/conv_layer.ipynb"),
+    "reads_var_tmp": _reads(f"/var/tmp/{PLANTED}"),
+    "reads_dev_shm": _reads(f"/dev/shm/{PLANTED}"),
+    "reads_run": _reads(f"/run/{PLANTED}"),
+    "reads_home": _reads(f"/home/{PLANTED}"),
+    "reads_the_course_through_proc_1_root": _reads(f"/proc/1/root{ROOT}/solutions/conv_layer/conv_layer.ipynb"),
+    "reads_the_graders_environment": unlocks_if(f"""
+        _reached = any({TOKEN!r} in v for v in os.environ.values())
+        """),
+    "reads_other_kernels_connection_files": unlocks_if("""
+        import glob
+        _reached = len(glob.glob("/tmp/*/*/connection.json") + glob.glob("/tmp/*/*/*/connection.json")) > 1
+        """),
+    "connects_to_the_hosts_loopback": unlocks_if("""
+        import socket
+        try:
+            with socket.create_connection(("127.0.0.1", PORT), timeout=2) as _s:
+                _reached = _s.recv(10) == b"unlocked"
+        except OSError:
+            _reached = False
+        """),
+    "sees_the_graders_processes": unlocks_if("""
+        _reached = False
+        for _pid in (p for p in os.listdir("/proc") if p.isdigit()):
+            try:
+                _reached |= "pytest" in open(f"/proc/{_pid}/cmdline").read()
+            except OSError:
+                pass
+        """),
+    "becomes_root": unlocks_if("""
+        try:
+            os.setuid(0)
+            _reached = True
+        except OSError:
+            _reached = False
+        """),
+    "nested_user_namespace": unlocks_if("""
+        import subprocess
+        _reached = subprocess.run(["unshare", "--user", "--map-root-user", "true"],
+                                  capture_output=True).returncode == 0
+        """),
+    "writes_into_the_python_installation": unlocks_if("""
+        import numpy
+        try:
+            open(os.path.join(os.path.dirname(numpy.__file__), "planted.py"), "w").close()
+            _reached = True
+        except OSError:
+            _reached = False
+        """),
+    "holds_every_port_it_can": unlocks_if("""
+        import socket
+        _held = []
+        for _port in range(20000, 20400):
+            try:
+                _held.append(socket.create_server(("127.0.0.1", _port)))
+            except OSError:
+                pass
+        _reached = False
+        """),
+    "signals_every_process_it_can": unlocks_if("""
+        import signal
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except OSError:
+            pass
+        _reached = False
+        """),
+    "fills_its_folders": unlocks_if("""
+        _reached = False
+        for _folder in ("/tmp", os.path.expanduser("~")):
+            try:
+                with open(os.path.join(_folder, "fill"), "wb") as _f:
+                    while True:
+                        _f.write(b"0" * 2**20)
+            except OSError:
+                pass
+            try:
+                for _i in range(100_000):
+                    open(os.path.join(_folder, f"n{_i}"), "w").close()
+            except OSError:
+                pass
+        for _i in range(1000):
+            try:
+                os.remove(os.path.join(os.path.expanduser("~"), f"n{_i}"))
+            except OSError:
+                pass
+        """),
+}
 
 
 def edit_cells(edit):
@@ -116,7 +254,7 @@ EXPLOITS = {
         """)), None),
     "input_transformer_passes_everything": (with_cell(
         "get_ipython().input_transformers_cleanup.append(lambda lines: ['pass\\n'])\n",
-        where="dense_param_count"), "tampered"),
+        where="dense_param_count"), "not allowed in a notebook the grader checks"),
     "patched_run_cell": (with_cell(textwrap.dedent("""
         _ip = get_ipython()
         async def _nothing(*args, **kwargs):
@@ -231,12 +369,38 @@ EXPLOITS = {
         """)), "library convolution"),
     "setprofile_replaced": (wrapping("import sys\nsys.setprofile = lambda f: None\n" + BYPASS),
                             "library convolution"),
+    **{name: (nb, None) for name, nb in SANDBOX_EXPLOITS.items()},
 }
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
+def planted():
+    """What the sandbox exploits reach for: a copy of the course under /opt, files in
+    /var/tmp, /dev/shm, /run and /home, a token in the grader's environment, a server on the
+    machine's loopback."""
+    copy_dir = Path("/opt") / PLANTED / "solutions" / "conv_layer"
+    copy_dir.mkdir(parents=True)
+    shutil.copy(ROOT / "solutions" / "conv_layer" / "conv_layer.ipynb", copy_dir)
+    files = [Path(p) / PLANTED for p in ("/var/tmp", "/dev/shm", "/run", "/home")]
+    for path in files:
+        path.write_text("the answers")
+    server = socket.create_server(("127.0.0.1", 0))
+    threading.Thread(target=lambda: [c.sendall(b"unlocked") or c.close()
+                                     for c, _ in iter(server.accept, None)], daemon=True).start()
+    os.environ["CONVGRADE_EXPLOIT_TOKEN"] = TOKEN
+    yield server.getsockname()[1]
+    os.environ.pop("CONVGRADE_EXPLOIT_TOKEN")
+    server.close()
+    shutil.rmtree(Path("/opt") / PLANTED)
+    for path in files:
+        path.unlink()
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory, planted):
     folder = tmp_path_factory.mktemp("exploits")
+    for cell in EXPLOITS["connects_to_the_hosts_loopback"][0].cells:
+        cell.source = cell.source.replace("PORT", str(planted))
     names = ["honest_wrong", *EXPLOITS]
     notebooks = [fill(release_nb(), {**solution_answers(source_nb()), "corr2d": WRONG})]
     notebooks += [nb for nb, _ in EXPLOITS.values()]
@@ -250,6 +414,17 @@ def graded(tmp_path_factory):
 
 def test_enough_exploits():
     assert len(EXPLOITS) >= 25
+    assert len(SANDBOX_EXPLOITS) >= 15
+
+
+def test_an_unlocked_attack_would_have_gained(tmp_path):
+    """The sandbox exploits are not vacuous: the same submission with its flag planted by the
+    notebook itself gets corr2d's points."""
+    nb = unlocks_if("_reached = True")
+    path = tmp_path / "unlocked.ipynb"
+    nbformat.write(nb, path)
+    (results,) = grade_many([path], jobs=1, **LIMITS)
+    assert scores(results)["test_corr2d"] == 3
 
 
 def test_honest_wrong_baseline(graded):

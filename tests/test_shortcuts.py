@@ -544,3 +544,36 @@ def test_a_name_bound_in_too_many_ways_is_held_against_every_convolution():
     doubling = "".join(f"a{i + 1} = a{i}\na{i + 1} = a{i}.x{i}\n" for i in range(12))
     found = Notebook(extra=extra("a0 = np\n" + doubling)).verdict().findings(BYSTANDER)
     assert any("bound in too many ways" in f.reached and f.kind == "tampering" for f in found)
+
+
+# -- where tampering counts -------------------------------------------------------------------
+
+def test_tampering_inside_a_function_counts_against_what_reaches_it():
+    """Code in a function body runs only when the function is called: its tampering counts
+    against the graded functions that reach it, not against the whole notebook (so one
+    catalogued mistake never costs another function its points)."""
+    verdict = Notebook(corr2d("sys.setprofile(None)\nreturn np.zeros((1, 1))", "import sys"),
+                       extra=extra("def conv2d(X, K):\n    return corr2d(X, K[::-1, ::-1])\n")).verdict()
+    assert any(f.kind == "tampering" and "sys.setprofile" in f.message()
+               for f in verdict.findings("corr2d")), messages(verdict.findings("corr2d"))
+    assert any("sys.setprofile" in f.message() for f in verdict.findings("conv2d"))
+    assert verdict.findings(BYSTANDER) == []
+
+
+def test_tampering_in_a_function_the_notebook_calls_counts_against_everything():
+    verdict = Notebook(extra=extra(
+        "import sys\n\ndef _quiet():\n    sys.setprofile(None)\n\n_quiet()\n")).verdict()
+    assert any(f.kind == "tampering" and "sys.setprofile" in f.message()
+               for f in verdict.findings(BYSTANDER)), messages(verdict.findings(BYSTANDER))
+
+
+def test_tampering_in_a_function_nothing_calls_counts_against_nothing():
+    verdict = Notebook(extra=extra(
+        "import sys\n\ndef _unused():\n    sys.setprofile(None)\n")).verdict()
+    assert verdict.findings(BYSTANDER) == [] and verdict.findings("corr2d") == []
+
+
+def test_tampering_in_a_class_body_runs_when_the_cell_runs():
+    verdict = Notebook(extra=extra(
+        "import numpy\n\nclass Patch:\n    numpy.allclose = staticmethod(lambda *a, **k: True)\n")).verdict()
+    assert any(f.kind == "tampering" for f in verdict.findings(BYSTANDER))
