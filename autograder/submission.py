@@ -179,7 +179,8 @@ def parse_json(data: bytes):
     return _checked(raw)
 
 
-def _clean_text(text: str) -> str:
+def clean_text(text: str) -> str:
+    """``text`` with lone surrogates (which JSON can spell, UTF-8 cannot) made U+FFFD."""
     try:
         text.encode("utf-8")
         return text
@@ -190,22 +191,22 @@ def _clean_text(text: str) -> str:
 def _checked(raw):
     """Walk the parsed value without recursion: bound its depth, repair lone surrogates."""
     if isinstance(raw, str):
-        return _clean_text(raw)
+        return clean_text(raw)
     stack = [(raw, 1)] if isinstance(raw, (dict, list)) else []
     while stack:
         node, depth = stack.pop()
         if depth > policy.NOTEBOOK_DEPTH:
             raise CannotGrade(f"nested deeper than {policy.NOTEBOOK_DEPTH} levels")
         if isinstance(node, dict):
-            for key in [k for k in node if _clean_text(k) != k]:
-                node[_clean_text(key)] = node.pop(key)
+            for key in [k for k in node if clean_text(k) != k]:
+                node[clean_text(key)] = node.pop(key)
             slots = list(node)
         else:
             slots = range(len(node))
         for slot in slots:
             value = node[slot]
             if isinstance(value, str):
-                node[slot] = _clean_text(value)
+                node[slot] = clean_text(value)
             elif isinstance(value, (dict, list)):
                 stack.append((value, depth + 1))
     return raw
