@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 import nbformat
 import pytest
 
-from conftest import ROOT, release_nb, run_grade, source_nb
+from conftest import release_nb, run_grade, source_nb
 from convgrade.restore import grade_id, restore, source_text
 from convgrade.students import fill, solution_answers
 
