@@ -31,8 +31,9 @@ from rich.table import Table
 from .course import Course
 from . import policy
 from .nbgrader_api import api, course_config, require
-from .submission import CannotGrade, collect_files, read_regular
+from .report import literal, not_graded
 from .sandbox import SandboxUnavailable, sweep, unavailable
+from .submission import CannotGrade, collect_files, read_regular
 
 _worker_config = None
 
@@ -215,14 +216,14 @@ def score_table(config, assignments, students, notes=None) -> Table:
     out.add_column("about", overflow="fold")
     with Gradebook(config.CourseDirectory.db_url) as gradebook:
         for student in students:
-            row = [student]
+            row = [literal(student)]
             for assignment in assignments:
                 try:
                     sub = gradebook.find_submission(assignment, student)
                     row.append(f"{sub.score:g}/{sub.max_score:g}")
                 except MissingEntry:
                     row.append("-")
-            out.add_row(*row, notes.get(student, ""))
+            out.add_row(*row, literal(notes.get(student, "")))
     return out
 
 
@@ -250,7 +251,7 @@ def autograde_class(root=None, assignments=(), jobs=2, export="grades.csv", clas
     ids = sorted({a for a, _ in todo})
     console.print(score_table(config, ids, sorted({s for _, s in todo})))
     for (assignment, student), error in sorted(failed.items()):
-        console.print(f"[red]not graded[/red] {student}/{assignment}: {error}")
+        console.print(not_graded(f"{student}/{assignment}", error))
     console.print(f"gradebook: {config.CourseDirectory.db_url}; CSV: {class_dir / export}; "
                   f"feedback: {class_dir / 'feedback'}")
     return 0

@@ -14,7 +14,7 @@ NO_SANDBOX = ("grade even where the sandbox (bubblewrap, run as root) is unavail
 def cmd_grade(args) -> int:
     from .course import Course, CourseError
     from .grade import CannotGrade, grade_notebook
-    from .report import github, print_results, write_results
+    from .report import github, print_notes, print_results, write_results
     try:
         course = Course.find(args.course)
         limits = {k: v for k, v in (("timeout", args.cell_timeout), ("call_timeout", args.cell_timeout),
@@ -29,10 +29,13 @@ def cmd_grade(args) -> int:
     title = f"{results['assignment']} ({Path(args.notebook).name})"
     if args.json:
         write_results(results, args.json)
-    print_results(results, title)
-    if results.get("output"):
-        print(results["output"])
-    github(results, title)
+    try:
+        print_results(results, title)
+        print_notes(results)
+        github(results, title)
+    except Exception as error:  # noqa: BLE001 - graded is graded: only showing it failed
+        print(f"convgrade grade: graded ({results['score']:g} / {results['max_score']:g}) but the "
+              f"score table could not be shown ({type(error).__name__})", file=sys.stderr)
     return 0
 
 

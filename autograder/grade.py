@@ -18,36 +18,7 @@ from .execute import ExecuteWithChecks, KernelStartFailed
 from .sandbox import SandboxUnavailable, sweep
 from .restore import grade_id, restore
 
-MAX_NOTEBOOK_BYTES = 20 * 2**20
-
-
-class CannotGrade(Exception):
-    """The file cannot be graded at all (the reason is one line)."""
-
-
-def load_submission(path) -> nbformat.NotebookNode:
-    path = Path(path)
-    if not path.is_file():
-        raise CannotGrade(f"{path}: no such file")
-    size = path.stat().st_size
-    if size == 0:
-        raise CannotGrade(f"{path}: the file is empty")
-    if size > MAX_NOTEBOOK_BYTES:
-        raise CannotGrade(f"{path}: {size / 2**20:.0f} MiB is far too large for a notebook "
-                          f"(limit {MAX_NOTEBOOK_BYTES // 2**20} MiB)")
-    try:
-        text = path.read_text(encoding="utf-8")
-        raw = json.loads(text)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise CannotGrade(f"{path}: not a notebook (invalid JSON: {error})") from None
-    if not isinstance(raw, dict) or not isinstance(raw.get("cells"), list):
-        raise CannotGrade(f"{path}: not a notebook (no list of cells)")
-    if raw.get("nbformat") != 4:
-        raise CannotGrade(f"{path}: nbformat {raw.get('nbformat')!r} is not supported (need 4)")
-    try:
-        return nbformat.reads(text, as_version=4)
-    except Exception as error:  # noqa: BLE001 - any parse failure is the same verdict
-        raise CannotGrade(f"{path}: not a readable notebook ({error})") from None
+from .submission import CannotGrade, load_submission
 
 
 def guess_assignment(course: Course, path: Path, nb) -> str:

@@ -1,8 +1,11 @@
 """How the course's ``nbgrader_config.py`` plugs convgrade into nbgrader's pipelines.
 
 Release: stock. Autograde: cells restored from the source notebook (``RestoreFromSource``
-instead of ``OverwriteCells``) and executed by ``ExecuteWithChecks``. Feedback: hidden test
-regions are cleared before the HTML is written (stock nbgrader shows them).
+instead of ``OverwriteCells``, first, so nbgrader's own steps only ever see restored cells,
+whatever JSON the student wrote) and executed by ``ExecuteWithChecks``; what the student's
+notebook displays is sanitized (``SanitizeStudentContent``) before the autograded notebook is
+kept for the formgrader. Feedback: hidden test regions are cleared (stock nbgrader shows
+them) and student content is sanitized again before the HTML is written.
 """
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests,
@@ -12,6 +15,7 @@ from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Clea
 from . import policy
 from .execute import ExecuteWithChecks
 from .restore import RestoreFromSource
+from .sanitize import SanitizeStudentContent
 
 
 def configure(c, root=None):
@@ -20,12 +24,15 @@ def configure(c, root=None):
         c.CourseDirectory.root = str(root)
     c.CourseDirectory.source_directory = "solutions"
     c.CourseDirectory.release_directory = "assignments"
-    c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, OverwriteKernelspec,
-                                          RestoreFromSource, CheckCellMetadata]
+    c.Autograde.sanitize_preprocessors = [RestoreFromSource, ClearOutput, DeduplicateIds,
+                                          OverwriteKernelspec, CheckCellMetadata]
+    # sanitizing last: the scores are saved from the outputs as executed, and a written
+    # answer's checksum (blank or not) from its text as written
     c.Autograde.autograde_preprocessors = [ExecuteWithChecks, IgnorePattern, ClearMetadataPreprocessor,
                                            LimitOutput, SaveAutoGrades, AssignLatePenalties,
-                                           CheckCellMetadata]
+                                           CheckCellMetadata, SanitizeStudentContent]
     c.Execute.timeout = policy.CELL_TIMEOUT
-    c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+    c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, SanitizeStudentContent,
+                                        CSSHTMLHeaderPreprocessor]
     c.ClearHiddenTests.enforce_metadata = False
     return c

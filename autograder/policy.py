@@ -117,10 +117,16 @@ OUTPUT_LIMIT = 2**20
 NOTEBOOK_BYTES = 20 * 2**20
 #: Cells a submitted notebook may have.
 NOTEBOOK_CELLS = 2000
+#: Nesting of a submitted notebook's JSON (objects and lists within each other) and characters
+#: of one number in it: far beyond any notebook Jupyter writes, short of what costs the grader.
+NOTEBOOK_DEPTH = 100
+NOTEBOOK_NUMBER_CHARS = 100
 #: Other files of a submission's folder copied into the kernel: how many, and how large.
 SUBMISSION_FILES = 64
 SUBMISSION_FILE_BYTES = 16 * 2**20
 SUBMISSION_TOTAL_BYTES = 64 * 2**20
+#: Folders within folders of a submission that are searched for those files.
+SUBMISSION_FOLDER_DEPTH = 16
 #: One result of a student's function as the grader decodes it: nesting depth, values in all
 #: (container entries, object-array elements, sympy nodes), characters per string, digits per
 #: integer, bytes in all (array data and text).

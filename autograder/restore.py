@@ -3,11 +3,14 @@
 Every graded or locked cell is taken from the source notebook (test code with its hidden
 part, points, flags, ids), whatever the submission did to it: edited, deleted, duplicated,
 re-flagged. Only the *source text* of answer cells is the student's; cells the student added
-run too, stripped of any nbgrader metadata, so they can never carry points.
+run too, stripped of any nbgrader metadata, so they can never carry points. Whatever JSON
+the student wrote in a cell (metadata, flags or source of the wrong types, unknown cell
+types) ends in an extra cell or a dropped one with a note, never in an exception.
 """
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 
 import nbformat
 from nbgrader import utils
@@ -15,9 +18,49 @@ from nbgrader.preprocessors import ClearSolutions, ComputeChecksums, NbGraderPre
 from nbgrader.coursedir import CourseDirectory
 from traitlets import Unicode
 
+from .submission import clean_text
+
+#: Cell metadata restore writes on every cell whose text is the course's (not an answer, not
+#: a cell the student added), so later steps (the feedback's sanitizer) can tell the two apart.
+COURSE_MARK = "from_course"
+
+
+def _mapping(value) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def nbgrader_metadata(cell) -> dict:
+    """A cell's nbgrader metadata, or ``{}`` when the cell, its metadata or that part of it is
+    not a mapping (a student can write anything there)."""
+    return _mapping(_mapping(_mapping(cell).get("metadata")).get("nbgrader"))
+
 
 def grade_id(cell):
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+    """A cell's nbgrader ``grade_id`` when it is a non-empty string, else ``None``."""
+    gid = nbgrader_metadata(cell).get("grade_id")
+    return gid if isinstance(gid, str) and gid else None
+
+
+def is_course_cell(cell) -> bool:
+    """Was this cell's text taken from the source notebook by :func:`restore`?"""
+    return _mapping(_mapping(_mapping(cell).get("metadata")).get("convgrade")).get(COURSE_MARK) is True
+
+
+def source_text(source) -> str:
+    """A submitted cell's source as text, whatever its type: nbformat's list of lines joined
+    (items that are not text are left out, numbers written out), a number written out,
+    anything else empty; lone surrogates, which cannot be written as UTF-8, replaced."""
+    if isinstance(source, list):
+        source = "".join(_scalar_text(item) for item in source)
+    return clean_text(_scalar_text(source))
+
+
+def _scalar_text(value) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return ""
 
 
 def skeleton(source_nb):
@@ -30,20 +73,47 @@ def skeleton(source_nb):
     for index, (cell, rel) in enumerate(zip(out.cells, released.cells)):
         if utils.is_solution(cell):
             out.cells[index] = rel
-        elif utils.is_grade(cell) or utils.is_locked(cell):
-            cell.metadata.nbgrader["checksum"] = rel.metadata.get("nbgrader", {}).get("checksum")
+        else:
+            if utils.is_grade(cell) or utils.is_locked(cell):
+                cell.metadata.nbgrader["checksum"] = rel.metadata.get("nbgrader", {}).get("checksum")
+            cell.metadata.setdefault("convgrade", {})[COURSE_MARK] = True
     return out
+
+
+def extra_cell(cell, number: int, notes: list):
+    """The cell a student added, rebuilt with nothing but its kind and text; ``None`` for a
+    raw cell (never run, never graded). A cell of no known kind is kept as code when it
+    looks like code (it has outputs or an execution count), else as markdown."""
+    kind = cell.get("cell_type")
+    text = source_text(cell.get("source", ""))
+    if kind == "raw":
+        return None
+    if kind not in ("code", "markdown"):
+        kind = "code" if "outputs" in cell or "execution_count" in cell else "markdown"
+        notes.append(f"cell {number} of the submission has no known cell type; "
+                     f"it was kept as a {kind} cell")
+    return nbformat.v4.new_code_cell(text) if kind == "code" else nbformat.v4.new_markdown_cell(text)
 
 
 def restore(submission, source_nb):
     """The notebook to grade: the source skeleton with the student's answers and extra cells.
 
-    Returns ``(notebook, notes)``; ``notes`` lists what was repaired, for the feedback.
+    Returns ``(notebook, notes)``; ``notes`` lists what was repaired, for the feedback. Any
+    JSON a student can write is accepted: a cell that is not a mapping is dropped with a
+    note, metadata of the wrong types counts as none (the cell is an extra cell), and a
+    source of the wrong type is turned into text (:func:`source_text`).
     """
     base = skeleton(source_nb)
     known = {grade_id(c) for c in base.cells if grade_id(c)}
     answers, extras_before, notes, pending = {}, {}, [], []
-    for cell in submission.get("cells", []):
+    submitted = _mapping(submission).get("cells", [])
+    if not isinstance(submitted, list):
+        notes.append("the submission has no list of cells; every answer is missing")
+        submitted = []
+    for number, cell in enumerate(submitted, 1):
+        if not isinstance(cell, dict):
+            notes.append(f"item {number} of the submission's cells is not a cell; it was dropped")
+            continue
         gid = grade_id(cell)
         if gid in known:
             if gid in answers or gid in extras_before:
@@ -51,10 +121,10 @@ def restore(submission, source_nb):
                 continue
             answers[gid] = cell
             extras_before[gid], pending = pending, []
-        elif cell.get("cell_type") in ("code", "markdown"):
-            extra = nbformat.v4.new_code_cell(cell.get("source", "")) if cell["cell_type"] == "code" \
-                else nbformat.v4.new_markdown_cell(cell.get("source", ""))
-            pending.append(extra)
+        else:
+            extra = extra_cell(cell, number, notes)
+            if extra is not None:
+                pending.append(extra)
     cells = []
     for cell in base.cells:
         gid = grade_id(cell)
@@ -62,7 +132,7 @@ def restore(submission, source_nb):
         if gid and utils.is_solution(cell):
             if gid in answers:
                 cell = copy.deepcopy(cell)
-                cell.source = _text(answers[gid].get("source", ""))
+                cell.source = source_text(answers[gid].get("source", ""))
             else:
                 notes.append(f"answer cell {gid} is missing from the submission")
         elif gid and utils.is_grade(cell) and gid not in answers:
@@ -75,30 +145,40 @@ def restore(submission, source_nb):
     return base, notes
 
 
-def _text(source):
-    return "".join(source) if isinstance(source, list) else str(source)
+class SubmissionError(Exception):
+    """A submitted notebook nbgrader must not grade (the reason is one line)."""
 
 
 class RestoreFromSource(NbGraderPreprocessor):
     """nbgrader preprocessor form of :func:`restore`, used instead of ``OverwriteCells``.
 
     The source notebook is ``source_path`` when set, else found through nbgrader's course
-    directory from the assignment and notebook being autograded.
+    directory from the assignment and notebook being autograded. A submitted notebook that is
+    a symbolic link is not graded: nbgrader has read it through the link, and what it points
+    to may be anything the grader can read (the solutions, another student's notebook).
     """
 
     source_path = Unicode("", help="source notebook to restore from").tag(config=True)
 
     def preprocess(self, nb, resources):
+        info = resources.get("nbgrader", {})
+        coursedir = CourseDirectory(config=self.config)
+        if all(info.get(key) for key in ("student", "assignment", "notebook")):
+            submitted = Path(coursedir.format_path(coursedir.submitted_directory,
+                                                   info["student"], info["assignment"]),
+                             f"{info['notebook']}.ipynb")
+            if submitted.is_symlink():
+                raise SubmissionError(f"{info['student']}/{info['assignment']}/{submitted.name} is "
+                                      "a symbolic link, not a notebook: it was not graded")
         path = self.source_path
         if not path:
-            info = resources["nbgrader"]
-            coursedir = CourseDirectory(config=self.config)
             path = coursedir.format_path(coursedir.source_directory, ".", info["assignment"]) + \
                 f"/{info['notebook']}.ipynb"
         source_nb = nbformat.read(path, as_version=4)
         restored, notes = restore(nb, source_nb)
         for note in notes:
             self.log.warning(note)
-        restored.metadata = nb.metadata
-        restored.metadata.setdefault("convgrade", {})["repairs"] = notes
+        if isinstance(nb.get("metadata"), dict):
+            restored.metadata = nb.metadata
+        restored.metadata["convgrade"] = {"repairs": notes}
         return restored, resources
