@@ -29,11 +29,10 @@ from rich.progress import Progress
 from rich.table import Table
 
 from .course import Course
-from . import policy
 from .nbgrader_api import api, course_config, require
 from .report import literal, not_graded
 from .sandbox import SandboxUnavailable, sweep, unavailable
-from .submission import CannotGrade, collect_files, read_regular
+from .submission import CannotGrade, collect_files, read_notebook_bytes
 
 _worker_config = None
 
@@ -94,7 +93,7 @@ def stage(class_dir: Path, assignment: str, student: str, into: Path) -> list:
     target = into / student / assignment
     target.mkdir(parents=True)
     for notebook in sorted(source.glob("*.ipynb")):
-        (target / notebook.name).write_bytes(read_regular(notebook, policy.NOTEBOOK_BYTES))
+        (target / notebook.name).write_bytes(read_notebook_bytes(notebook, notebook.name))
     found = collect_files(source)
     for name, content in found.files.items():
         (target / name).parent.mkdir(parents=True, exist_ok=True)

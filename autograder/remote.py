@@ -151,37 +151,56 @@ def _answer(msg, msg_id: str, comm_id: str):
     return None
 
 
-def plain(value):
+class _Symbolic(Exception):
+    pass
+
+
+def plain(value, symbolic: bool = False):
     """A decoded result in the form checks compare: numeric arrays (and numpy scalars) as
-    float64 arrays, containers rebuilt, Python scalars, strings and sympy trees as they are."""
+    float64 arrays, containers rebuilt, Python scalars and strings as they are; sympy trees
+    only where the check asked for them (``symbolic``): anywhere else a comparison could
+    evaluate one, and a student's tree can be made to take forever to evaluate."""
+    try:
+        return _plain(value, symbolic)
+    except _Symbolic:
+        raise StudentError("returned a symbolic (sympy) value where numbers are expected") from None
+
+
+def _plain(value, symbolic):
+    if type(value).__module__.split(".")[0] == "sympy":
+        if not symbolic:
+            raise _Symbolic()
+        return value
     if isinstance(value, np.generic):            # a numpy scalar: a 0-d array, as numpy makes it
         value = np.asarray(value)
     if isinstance(value, np.ndarray):
         if value.dtype == object:
             out = np.empty(value.shape, dtype=object)
             for index, item in np.ndenumerate(value):
-                out[index] = plain(item)
-            return out
+                out[index] = _plain(item, symbolic)
+            numbers = all(type(x) in (int, float, bool) or isinstance(x, np.ndarray) and
+                          x.ndim == 0 and x.dtype.kind in "biuf" for x in out.flat)
+            return out.astype(np.float64) if numbers and out.size else out
         if value.dtype.kind not in "biuf":
             raise StudentError(f"returned an array of dtype {value.dtype}, not real numbers")
         return np.array(value, dtype=np.float64)
     if isinstance(value, (list, tuple)):
-        return type(value)(plain(v) for v in value)
+        return type(value)(_plain(v, symbolic) for v in value)
     if isinstance(value, (set, frozenset)):
-        return frozenset(plain(v) for v in value)
+        return frozenset(_plain(v, symbolic) for v in value)
     if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
+        return {k: _plain(v, symbolic) for k, v in value.items()}
     return value
 
 
-def outcome_value(outcome: wire.Outcome, memory: str = ""):
+def outcome_value(outcome: wire.Outcome, memory: str = "", symbolic: bool = False):
     """One call's result for a check: plain data, or a :class:`StudentError`."""
     if outcome.error_type:
         if outcome.error_type == "MemoryError":
             return StudentError(f"memory limit {memory} exceeded (MemoryError)")
         return StudentError(f"{outcome.error_type}: {outcome.error_message}".rstrip(": "))
     try:
-        return plain(outcome.value)
+        return plain(outcome.value, symbolic)
     except StudentError as error:
         return error
 
@@ -199,8 +218,9 @@ class KernelFunction:
         self.findings = list(findings)
         self.policy_free = policy_free
 
-    def many(self, cases):
-        """``cases``: list of ``(args, kwargs)``; one result or StudentError per case."""
+    def many(self, cases, symbolic=False):
+        """``cases``: list of ``(args, kwargs)``; one result or StudentError per case
+        (``symbolic``: sympy results are expected)."""
         if self.findings and not self.policy_free:
             first = next((f for f in self.findings if f.kind == "library"), self.findings[0])
             raise ShortcutUsed([f.reached for f in self.findings], first.message())
@@ -210,7 +230,7 @@ class KernelFunction:
             raise ShortcutUsed(reply.shortcuts, (
                 f"{self.name} entered {', '.join(reply.shortcuts)} while the grader called it: "
                 "library convolutions are not allowed here"))
-        return [outcome_value(outcome, self.memory) for outcome in reply.outcomes]
+        return [outcome_value(outcome, self.memory, symbolic) for outcome in reply.outcomes]
 
     def __call__(self, *args, **kwargs):
         (result,) = self.many([(args, kwargs)])
@@ -222,11 +242,11 @@ class KernelFunction:
         return f"<student function {self.name}>"
 
 
-def call_many(function, cases):
+def call_many(function, cases, symbolic=False):
     """Batch-call a KernelFunction, or a plain local function (an instructor running the
     source notebook, the tests), with the same result conventions."""
     if isinstance(function, KernelFunction):
-        return function.many(cases)
+        return function.many(cases, symbolic)
     limits, results = bounds(), []
     for args, kwargs in cases:
         try:
@@ -236,7 +256,7 @@ def call_many(function, cases):
             continue
         try:
             tree, buffers = wire.encode(out, limits)
-            results.append(plain(wire.decode(tree, buffers, limits)))
+            results.append(plain(wire.decode(tree, buffers, limits), symbolic))
         except (wire.WireError, StudentError) as error:
             results.append(StudentError(f"the result cannot be graded: {error}"))
     return results

@@ -105,6 +105,9 @@ def restore(submission, source_nb):
     """
     base = skeleton(source_nb)
     known = {grade_id(c) for c in base.cells if grade_id(c)}
+    # the student's unchanged copies of the course's own cells (instructions, imports,
+    # figures): the skeleton has them already, so they would only run twice
+    course_cells = {(c.cell_type, c.source.strip()) for c in base.cells if not grade_id(c)}
     answers, extras_before, notes, pending = {}, {}, [], []
     submitted = _mapping(submission).get("cells", [])
     if not isinstance(submitted, list):
@@ -123,7 +126,7 @@ def restore(submission, source_nb):
             extras_before[gid], pending = pending, []
         else:
             extra = extra_cell(cell, number, notes)
-            if extra is not None:
+            if extra is not None and (extra.cell_type, extra.source.strip()) not in course_cells:
                 pending.append(extra)
     cells = []
     for cell in base.cells:

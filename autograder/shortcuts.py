@@ -28,12 +28,16 @@ The rules, each counting against every graded function the policy does not exemp
    names a function binds are its own and shadow globals.
 2. Dynamic features ("dynamic"). A cell that binds the function uses nothing in
    ``policy.DYNAMIC_FEATURES`` (``getattr``, ``setattr``, ``delattr`` with a computed name).
-3. Tampering ("tampering"), in any cell: anything in ``policy.TAMPERING_FEATURES`` or
+3. Tampering ("tampering"): anything in ``policy.TAMPERING_FEATURES`` or
    ``policy.TAMPERING_ATTRIBUTES``; an attribute of IPython's shell (``get_ipython()``) other
    than ``policy.IPYTHON_ALLOWED``, or the shell handed on; a magic run on computed code;
    assigning or deleting an attribute of an imported module or of a chain under one (also with
    ``setattr``); a cell that cannot be read; a name bound in more ways than
-   ``policy.SOURCE_NAME_MEANINGS``.
+   ``policy.SOURCE_NAME_MEANINGS``. Where it runs decides whom it counts against: in code
+   that runs when its cell runs (top-level statements, class bodies, defaults, and the
+   functions that code names), against every graded function, since it could change what
+   any graded call does; inside a function nothing runs at load time, only against the
+   graded functions that reach that function (rule 1). An import alone runs nothing.
 
 A cell that does not parse is skipped: it fails in the kernel too. Using a library convolution
 at top level, to compare with the student's function, is allowed: only what a graded function
@@ -204,9 +208,10 @@ class SourcePolicy:
         return out
 
     def _run_on_load(self, tree) -> list:
-        """Rule 3 in the code that runs when the cell runs: its statements, class bodies,
-        decorators and defaults, and the bodies of the functions that code names (it may call
-        them), transitively. A function body nothing runs at load time counts only against the
+        """Rule 3 in the code that runs when the cell runs: its statements (an import alone
+        runs nothing: what it binds counts where it is used), class bodies, decorators and
+        defaults, and the bodies of the functions that code names (it may call them),
+        transitively. A function body nothing runs at load time counts only against the
         graded functions that reach it (rule 1)."""
         parts, work = [], list(tree.body)
         while work:
@@ -216,7 +221,7 @@ class SourcePolicy:
             elif isinstance(node, ast.ClassDef):
                 parts += cellcode.outer(node)
                 work += node.body
-            else:
+            elif not isinstance(node, (ast.Import, ast.ImportFrom)):   # importing runs nothing
                 parts.append(node)
         events, names, seen = [], [], set()
         for part in parts:

@@ -80,7 +80,7 @@ def load_submission(path) -> nbformat.NotebookNode:
     whatever types: :func:`convgrade.restore.restore` copes with those.
     """
     name = shown(path)
-    data = _read_notebook_bytes(path, name)
+    data = read_notebook_bytes(path, name)
     try:
         raw = parse_json(data)
     except CannotGrade as error:
@@ -101,7 +101,8 @@ def load_submission(path) -> nbformat.NotebookNode:
         raise CannotGrade(f"{name}: not a readable notebook ({one_line(error)})") from None
 
 
-def _read_notebook_bytes(path, name: str) -> bytes:
+def read_notebook_bytes(path, name: str) -> bytes:
+    """The bytes of a notebook file, read without following a link, bounded; or CannotGrade."""
     try:
         fd = os.open(path, _OPEN_FILE)
     except OSError as error:

@@ -8,6 +8,7 @@ so hangs cost seconds, not minutes.
 from __future__ import annotations
 
 import copy
+import json
 import os
 import shutil
 import socket
@@ -185,6 +186,135 @@ SANDBOX_EXPLOITS = {
             except OSError:
                 pass
         """),
+}
+
+
+def with_extra(code, before="corr2d"):
+    """The honest-but-wrong submission with an extra cell (the student's own) holding ``code``,
+    placed before the answer cell ``before`` (None: at the end)."""
+    nb = fill(release_nb(), {**solution_answers(source_nb()), "corr2d": WRONG})
+    cell = nbformat.v4.new_code_cell(textwrap.dedent(code))
+    where = next((i for i, c in enumerate(nb.cells)
+                  if c.metadata.get("nbgrader", {}).get("grade_id") == before), len(nb.cells))
+    nb.cells.insert(where, cell)
+    return nb
+
+
+# -- verdicts the kernel cannot steer: the shortcut rule is read from the source, what comes back
+# is decoded under bounds, and nothing the kernel sends can break the grader --------------------
+
+RIGHT_ROWS = textwrap.dedent("""
+    def corr2d(X, K):
+        kh, kw = K.shape
+        out = np.zeros((X.shape[0] - kh + 1, X.shape[1] - kw + 1))
+        for i in range(out.shape[0]):
+            for a in range(kh):
+                out[i] += ROWS(X[i + a], K[a])
+        return out
+    """)
+
+VERDICT_EXPLOITS = {
+    "private_scipy_module": (wrapping(RIGHT_ROWS.replace("ROWS(", "_sigtools._correlateND(")
+                                      .replace("def corr2d", "from scipy.signal import _sigtools\ndef corr2d")),
+                             "library convolution"),
+    "c_function_called_from_a_thread": (wrapping("import threading\n" + RIGHT_ROWS.replace(
+        "ROWS(X[i + a], K[a])", "_threaded(X[i + a], K[a])") + textwrap.dedent("""
+        def _threaded(x, k):
+            box = []
+            worker = threading.Thread(target=lambda: box.append(np.correlate(x, k, "valid")))
+            worker.start()
+            worker.join()
+            return box[0]
+        """)), "library convolution"),
+    "functools_partial": (wrapping("import functools\n_rows = functools.partial(np.correlate, mode='valid')\n"
+                                   + RIGHT_ROWS.replace("ROWS(", "_rows(")), "library convolution"),
+    "stash_at_top_level": (wrapping("_stash = [np.correlate]\n" + RIGHT_ROWS.replace(
+        "ROWS(X[i + a], K[a])", "_stash[0](X[i + a], K[a], 'valid')")), "library convolution"),
+    "clears_the_monitor_through_gc": (with_extra("""
+        import gc
+        for _o in gc.get_objects():
+            if type(_o).__name__ == "Monitor":
+                _o.seen = set()
+        """), "not allowed in a notebook the grader checks"),
+    "blanks_the_display_publisher": (with_extra(
+        "get_ipython().display_pub.publish = lambda *a, **k: None\n"),
+        "not allowed in a notebook the grader checks"),
+    "shadows_sorted_and_uses_a_library": (wrapping(
+        "sorted = lambda *a, **k: []\nid = 7\n" + RIGHT_ROWS.replace(
+            "ROWS(X[i + a], K[a])", "np.correlate(X[i + a], K[a], 'valid')")), "library convolution"),
+    "dynamic_import_in_another_cell": (with_extra(
+        "import importlib\nsig = importlib.import_module('scipy.' + 'signal')\n",
+        before="conv2d"), None),
+    "exec_redefines_corr2d": (with_extra("""
+        exec("from scipy.signal import correlate2d\\ndef corr2d(X, K):\\n    return correlate2d(X, K, 'valid')")
+        """, before="local_layer"), "not allowed in a notebook the grader checks"),
+    "redefines_corr2d_in_a_later_cell": (with_extra("""
+        from scipy import signal
+        corr2d = lambda X, K: signal.correlate2d(X, K, "valid")
+        """, before="local_layer"), "library convolution"),
+    "monkeypatches_numpy": (with_extra("np.einsum = np.correlate\n"),
+                            "not allowed in a notebook the grader checks"),
+    "replaces_the_kernels_harness": (with_extra("""
+        import convgrade_kernel.harness as _h
+        _h.answer = lambda namespace, call, monitor: None
+        """), "not allowed in a notebook the grader checks"),
+    "forges_a_stream_message_without_a_name": (with_extra("""
+        _k = get_ipython().kernel
+        _k.session.send(_k.iopub_socket, "stream", {"text": "forged"}, parent=_k.get_parent("shell"))
+        """), None),
+    "forges_messages_of_every_shape": (with_extra("""
+        _k = get_ipython().kernel
+        for _content in ({}, {"name": 5, "text": None}, {"data": "x"}, {"execution_state": 3}, []):
+            for _kind in ("stream", "display_data", "execute_result", "error", "status", "comm_msg", "clear_output"):
+                try:
+                    _k.session.send(_k.iopub_socket, _kind, _content, parent=_k.get_parent("shell"))
+                except Exception:
+                    pass
+        """), None),
+    "returns_a_view_of_a_trillion_zeros": (wrapping(
+        "def corr2d(X, K):\n    return np.broadcast_to(0.0, (10**6, 10**6))\n"), "too large"),
+    "returns_a_list_nested_3000_deep": (wrapping(textwrap.dedent("""
+        def corr2d(X, K):
+            out = []
+            for _ in range(3000):
+                out = [out]
+            return out
+        """)), "nested"),
+    "returns_eight_20_mb_lists": (wrapping(
+        "def corr2d(X, K):\n    return [[0.5] * 2_500_000 for _ in range(8)]\n"), "too large"),
+    "returns_an_exponent_tower": (wrapping(textwrap.dedent("""
+        import sympy
+        def corr2d(X, K):
+            return np.full((X.shape[0] - K.shape[0] + 1, X.shape[1] - K.shape[1] + 1),
+                           sympy.Pow(3, sympy.Pow(3, 10**6, evaluate=False), evaluate=False), dtype=object)
+        """)), None),
+    "floods_the_grader_with_messages": (wrapping(textwrap.dedent("""
+        from IPython.display import display
+        def corr2d(X, K):
+            for i in range(30_000):
+                display(i)
+            return _wrong(X, K)
+        """)), None),
+    "encoding_raises_system_exit": (wrapping(textwrap.dedent("""
+        class Exiter:
+            def __array__(self, dtype=None, copy=None):
+                raise SystemExit(0)
+        def corr2d(X, K):
+            return Exiter()
+        """)), None),
+    "encoding_hangs": (wrapping(textwrap.dedent("""
+        class Sleeper:
+            def __array__(self, dtype=None, copy=None):
+                while True:
+                    pass
+        def corr2d(X, K):
+            return Sleeper()
+        """)), None),
+    "prints_the_hidden_inputs": (wrapping(textwrap.dedent(f"""
+        def corr2d(X, K):
+            print("LEAKED-{MARK}", X.tolist())
+            return _wrong(X, K)
+        """)), None),
 }
 
 
@@ -370,6 +500,7 @@ EXPLOITS = {
     "setprofile_replaced": (wrapping("import sys\nsys.setprofile = lambda f: None\n" + BYPASS),
                             "library convolution"),
     **{name: (nb, None) for name, nb in SANDBOX_EXPLOITS.items()},
+    **VERDICT_EXPLOITS,
 }
 
 
@@ -415,6 +546,20 @@ def graded(tmp_path_factory, planted):
 def test_enough_exploits():
     assert len(EXPLOITS) >= 25
     assert len(SANDBOX_EXPLOITS) >= 15
+    assert len(VERDICT_EXPLOITS) >= 20
+
+
+def test_what_a_function_prints_during_a_hidden_call_goes_nowhere(graded):
+    results = graded["prints_the_hidden_inputs"]
+    assert f"LEAKED-{MARK}" not in json.dumps(results)
+
+
+def test_every_exploit_ends_in_a_verdict_for_every_test_cell(graded):
+    """However the kernel misbehaves, each test cell gets a verdict and the notebook a score."""
+    expected = set(scores(graded["honest_wrong"]))
+    for name in EXPLOITS:
+        assert set(scores(graded[name])) == expected, name
+        assert all(t["output"] for t in graded[name]["tests"]), name
 
 
 def test_an_unlocked_attack_would_have_gained(tmp_path):
@@ -463,3 +608,34 @@ def test_limits_are_named_in_the_verdict(graded):
     assert "time limit" in hang
     died = graded["hard_exit"]
     assert "kernel died in cell corr2d" in died["output"]
+
+
+SHADOWS = """
+id = 7
+list = [1, 2, 3]
+type = "max"
+sorted = lambda *a, **k: []
+len = 3
+print = None
+str = "text"
+dict = {}
+sum = 0.5
+tuple = ()
+isinstance = False
+zip = "zip"
+abs = -1
+bool = "yes"
+"""
+
+
+def test_ordinary_globals_that_shadow_builtins_cost_nothing(tmp_path):
+    """An honest notebook whose globals shadow builtins (every name the instructor's answers do
+    not use themselves) and that rebinds ``np`` at the end keeps full marks."""
+    nb = fill(release_nb(), solution_answers(source_nb()))
+    first = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("solution"))
+    nb.cells.insert(first, nbformat.v4.new_code_cell(SHADOWS))
+    nb.cells.append(nbformat.v4.new_code_cell('np = "not numpy any more"\n'))
+    path = tmp_path / "shadows.ipynb"
+    nbformat.write(nb, path)
+    (results,) = grade_many([path], jobs=1, **LIMITS)
+    assert results["score"] == 20, [t["output"] for t in results["tests"] if t["score"] < t["max_score"]]

@@ -6,6 +6,7 @@ import json
 import jsonschema
 import pytest
 
+from convgrade import policy
 from conftest import ROOT, WRONG_CORR2D, grade_many, release_nb, run_grade, scores, source_nb, write
 from convgrade.cli import main
 from convgrade.students import CHEAT, fill, solution_answers, tamper
@@ -94,7 +95,9 @@ def test_patched_allclose_gains_nothing(variants):
     honest, cheated = variants["wrong"], variants["cheat"]
     assert scores(honest)["test_corr2d"] == 0
     assert "flipped" in {t["name"]: t["output"] for t in honest["tests"]}["test_corr2d"]
-    assert scores(cheated) == scores(honest)
+    assert all(scores(cheated)[t] <= scores(honest)[t] for t in scores(honest))
+    # patching numpy is tampering with the libraries: named in the verdict of every convolution
+    assert "numpy.allclose (assigned to)" in {t["name"]: t["output"] for t in cheated["tests"]}["test_corr2d"]
 
 
 def test_tampered_test_cells_are_restored(variants):
@@ -102,9 +105,13 @@ def test_tampered_test_cells_are_restored(variants):
     got = scores(results)
     assert got["test_corr2d"] == 0
     assert results["max_score"] == 22            # points restored from the source, not 100 each
-    # the solution's conv2d calls corr2d, so it inherits the mistake; the written answer is blank
-    assert got["test_conv2d"] == 0
-    assert sum(got.values()) == results["score"] == 22 - 2 - 3 - 2
+    # the cheater also patched numpy: every convolution loses its points, and only the counting
+    # functions the policy exempts keep theirs
+    source = source_nb()
+    exempt = sum(c.metadata.nbgrader["points"] for c in source.cells
+                 if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"
+                 and policy.library_convolution_allowed(c.metadata.nbgrader["grade_id"][len("test_"):]))
+    assert sum(got.values()) == results["score"] == exempt == 2
 
 
 def test_renamed_test_cell_is_restored(variants):

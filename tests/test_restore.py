@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 import nbformat
 import pytest
 
-from conftest import release_nb, run_grade, source_nb
+from conftest import ROOT, release_nb, run_grade, source_nb
 from convgrade.restore import grade_id, restore, source_text
 from convgrade.students import fill, solution_answers
 
@@ -269,3 +269,18 @@ def test_malformed_file_is_refused_in_one_line(tmp_path, name):
     assert code == 2 and results is None
     lines = output.strip().splitlines()
     assert len(lines) == 1 and reason in lines[0] and "Traceback" not in output, output
+
+
+def test_unchanged_copies_of_the_course_cells_are_not_run_twice():
+    """A released notebook submitted as it is holds copies of the course's own cells (prose,
+    imports, figures): restore keeps the course's and drops the identical copies, while a
+    course cell the student edited is kept as the student's extra cell."""
+    source = nbformat.read(ROOT / "solutions" / "conv_layer" / "conv_layer.ipynb", 4)
+    release = nbformat.read(ROOT / "assignments" / "conv_layer" / "conv_layer.ipynb", 4)
+    restored, _ = restore(release, source)
+    assert len(restored.cells) == len(source.cells)
+    plain = next(c for c in release.cells if c.cell_type == "code" and not c.metadata.get("nbgrader"))
+    plain.source += "\nedited = True\n"
+    restored, _ = restore(release, source)
+    assert len(restored.cells) == len(source.cells) + 1
+    assert sum("edited = True" in c.source for c in restored.cells) == 1

@@ -274,7 +274,8 @@ ATTACKS = [
     Attack("subprocess_in_its_cell", Notebook(corr2d(
         "return np.zeros((1, 1))", "import subprocess\nsubprocess.run(['true'])")),
         "corr2d", "dynamic", "subprocess"),
-    Attack("ctypes", Notebook(extra=extra("import ctypes\n")), "corr2d", "tampering", "ctypes"),
+    Attack("ctypes", Notebook(extra=extra("import ctypes\nctypes.CDLL(None)\n")), "corr2d",
+           "tampering", "ctypes.CDLL"),
     Attack("garbage_collector", Notebook(extra=extra(
         "import gc\nrefs = gc.get_referrers(np.correlate)\n")),
         "conv1d_full", "tampering", "gc.get_referrers"),
@@ -474,12 +475,12 @@ def test_a_message_names_what_where_and_why():
 
 def test_findings_are_ordered_by_cell_line_and_what():
     found = Notebook(corr2d("return np.correlate(X, K) + _real(X)", "_real = np.convolve"),
-                     extra("import ctypes\n", "np.allclose = None\n")).verdict().findings("corr2d")
+                     extra("import ctypes\nctypes.CDLL(None)\n", "np.allclose = None\n")).verdict().findings("corr2d")
     assert [(f.cell, f.line, f.reached) for f in found] == [
         (0, 1, "numpy.convolve"),
         (0, 4, "numpy.convolve"),
         (0, 4, "numpy.correlate"),
-        (4, 1, "ctypes"),
+        (4, 2, "ctypes.CDLL"),
         (5, 1, "numpy.allclose (assigned to)"),
     ]
 
@@ -577,3 +578,8 @@ def test_tampering_in_a_class_body_runs_when_the_cell_runs():
     verdict = Notebook(extra=extra(
         "import numpy\n\nclass Patch:\n    numpy.allclose = staticmethod(lambda *a, **k: True)\n")).verdict()
     assert any(f.kind == "tampering" for f in verdict.findings(BYSTANDER))
+
+
+def test_importing_a_tampering_module_alone_counts_against_nothing():
+    verdict = Notebook(extra=extra("import importlib\nimport gc\nimport ctypes\n")).verdict()
+    assert verdict.findings(BYSTANDER) == [] and verdict.findings("corr2d") == []

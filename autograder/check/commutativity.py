@@ -210,7 +210,7 @@ def _symbolic(function, name, pairs, oracle, wrongs, shape_hint):
     for sf, sg in pairs:
         f, g = _symbols("a", sf), _symbols("b", sg)
         args += [(f, g), (g, f)]
-    results = call_checked(function, name, [(pair, {}) for pair in args])
+    results = call_checked(function, name, [(pair, {}) for pair in args], symbolic=True)
     checked, failure = [], None
     for (f, g), got in zip(args, results):
         want = oracle(f, g)
@@ -621,7 +621,7 @@ def test_change_of_index(change_of_index):
     output positions, ``.doit()`` of the result equals S added up term by term."""
     cases = _index_cases()
     results = call_checked(change_of_index, "change_of_index",
-                           [((S, i, b), {}) for S, i, b, _about, _values in cases])
+                           [((S, i, b), {}) for S, i, b, _about, _values in cases], symbolic=True)
     failure = _in_worker("change_of_index", _change_of_index_failure, cases, results)
     if failure:
         raise CheckFailed(failure)

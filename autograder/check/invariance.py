@@ -34,7 +34,7 @@ def _is_number(got):
     if isinstance(got, bool):
         return True
     return isinstance(got, (int, float)) or (isinstance(got, np.ndarray) and got.size == 1
-                                             and got.ndim <= 1)
+                                             and got.ndim <= 1 and got.dtype.kind in "biuf")
 
 
 def _scalar(got):
