@@ -1,17 +1,30 @@
-"""The toolkit hidden checks are written with: deterministic cases, comparison, diagnosis.
+"""The toolkit hidden checks are written with: fresh cases, comparison, diagnosis.
 
 A check function (one per test cell, in ``convgrade.check.<assignment>``) draws cases with
-:func:`draw`, runs the student's function on all of them in one batch, compares with the
-reference at a tolerance scaled to the size of the terms being summed, and raises
-:class:`CheckFailed` with a message a student can act on. Messages describe a failing case by
-its shapes, never by its values, and never show check code.
+:func:`draw` and builds their numbers with :func:`rng_array` or :func:`fresh_rng`, runs the
+student's function on all of them in one batch, compares with the reference at a tolerance
+scaled to the size of the terms being summed, and raises :class:`CheckFailed` with a message
+a student can act on. Messages describe a failing case by its shapes, never by its values,
+and never show check code.
+
+Where the cases come from: every input a check builds derives from the seed of the check
+being run (:func:`seeded`). The grader sets a seed per submission and test cell
+(``convgrade.hidden_inputs``), so the inputs one submission saw say nothing about the inputs
+of the next, and a table of recorded answers is worth nothing. Outside :func:`seeded` the
+seed is 0: a check called directly (a unit test, the instructor's source notebook) sees the
+same cases on every run.
 """
 from __future__ import annotations
 
-import functools
+import contextlib
+import hashlib
+import re
+from contextvars import ContextVar
+from dataclasses import dataclass
 
 import numpy as np
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
 from .remote import ShortcutUsed, StudentError, call_many
@@ -23,29 +36,89 @@ class CheckFailed(AssertionError):
     """A hidden check's verdict: the message is what the student reads."""
 
 
+# -- where the cases come from ----------------------------------------------------------------
+
+@dataclass
+class Seeding:
+    """The seed of the check being run, and how many draws it has made so far (so that
+    successive draws of one check get cases of their own)."""
+    seed: int
+    draws: int = 0
+
+
+_SEEDING: ContextVar[Seeding | None] = ContextVar("convgrade_check_seeding", default=None)
+
+
+@contextlib.contextmanager
+def seeded(check_seed: int):
+    """Run a check with ``check_seed``: every :func:`draw`, :func:`fresh_rng` and
+    :func:`rng_array` inside derives its cases from it."""
+    token = _SEEDING.set(Seeding(int(check_seed)))
+    try:
+        yield
+    finally:
+        _SEEDING.reset(token)
+
+
+def current_seed() -> int:
+    """The seed of the check being run; 0 outside :func:`seeded`."""
+    seeding = _SEEDING.get()
+    return 0 if seeding is None else seeding.seed
+
+
+def _digest(*parts) -> int:
+    """64 bits of SHA-256 over ``parts`` (separated, so that no two lists of parts collide)."""
+    text = "\0".join(str(part) for part in parts)
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big")
+
+
+def _describe(strategy) -> str:
+    """A strategy's description, stable across processes (no memory addresses)."""
+    return re.sub(r" at 0x[0-9a-fA-F]+", "", repr(strategy))
+
+
 def draw(strategy, count: int) -> list:
-    """``count`` examples of ``strategy``, the same on every run and machine (derandomized,
-    no example database, no deadline, no shrinking)."""
-    return list(_draw(strategy, count))
+    """``count`` examples of ``strategy`` for the check being run: the same for the same seed
+    on every run and machine, others for another seed (no example database, no deadline, no
+    shrinking). Within :func:`seeded`, each draw of a check gets a sub-seed of its own."""
+    seeding = _SEEDING.get()
+    if seeding is None:
+        base, index = 0, 0
+    else:
+        base, index = seeding.seed, seeding.draws
+        seeding.draws += 1
+    return _examples(strategy, count, _digest("draw", base, index, _describe(strategy), count))
 
 
-@functools.lru_cache(maxsize=None)
-def _draw(strategy, count):
+def _examples(strategy, count: int, sub_seed: int) -> list:
     found = []
 
-    @settings(derandomize=True, database=None, deadline=None, max_examples=count,
+    @hypothesis_seed(sub_seed)
+    @settings(derandomize=False, database=None, deadline=None, max_examples=count,
               phases=[Phase.generate], suppress_health_check=list(HealthCheck))
     @given(strategy)
     def collect(example):
         found.append(example)
 
     collect()
-    return tuple(found)
+    return found
 
 
-def rng_array(seed: int, shape, dtype=np.float64):
-    """Well-spread values for a drawn shape: hypothesis picks shapes, a seeded rng the numbers."""
-    return np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+def fresh_rng(label) -> np.random.Generator:
+    """A numpy generator for the check being run, derived from its seed and ``label`` (an int
+    >= 0, such as a drawn seed or a fixed case's number, or a string naming what it builds):
+    the same label gives the same numbers within one check run, and new ones for a new seed.
+    A fixed case keeps its shape and structure this way while its numbers stay unpredictable."""
+    if isinstance(label, (int, np.integer)) and not isinstance(label, bool) and label >= 0:
+        words = [current_seed(), 0, int(label)]
+    else:
+        words = [current_seed(), 1, _digest("label", repr(label))]
+    return np.random.default_rng(words)
+
+
+def rng_array(label, shape, dtype=np.float64):
+    """Well-spread values for a shape: hypothesis picks shapes, :func:`fresh_rng` the numbers."""
+    return fresh_rng(label).standard_normal(shape).astype(dtype)
 
 
 seeds = st.integers(min_value=0, max_value=2**32 - 1)
