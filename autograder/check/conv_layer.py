@@ -1,8 +1,8 @@
 """Hidden checks of the assignment ``conv_layer``: one function per test cell.
 
 Each ``test_<name>(<name>)`` takes the student's function (or the grader's stand-in for it),
-compares it with ``convref`` or a brute-force oracle on derandomized hypothesis cases, and
-raises ``CheckFailed`` with targeted feedback for the chapter's known misconceptions.
+compares it with ``convref`` or a brute-force oracle on hypothesis cases drawn fresh for each
+submission, and raises ``CheckFailed`` with targeted feedback for the chapter's known misconceptions.
 """
 from __future__ import annotations
 

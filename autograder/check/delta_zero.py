@@ -1,9 +1,9 @@
 """Hidden checks of the assignment ``delta_zero`` (exercise 1: a kernel with Delta = 0).
 
 Each ``test_<name>(<name>)`` takes the student's function (or the grader's stand-in for it).
-Values are compared with ``convref`` on derandomized cases: a 1x1 convolution is
-``convref.conv(X, V[:, :, None, None], u)``, a per-pixel MLP is a stack of such convolutions
-with ReLU between them, and the big matrix is ``convref.dense_matrix``. The three layer
+Values are compared with ``convref`` on cases drawn fresh for each submission: a 1x1
+convolution is ``convref.conv(X, V[:, :, None, None], u)``, a per-pixel MLP is a stack of such
+convolutions with ReLU between them, and the big matrix is ``convref.dense_matrix``. The three layer
 functions are also checked for the property that defines the exercise: changing every channel
 of one input pixel changes every output channel at that pixel and nothing anywhere else.
 """
@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 import convref
 
-from ..checks import (RTOL, Case, CheckFailed, call_checked, close, dims, draw, judge, rng_array,
-                      run_cases, seeds, shapes_of)
+from ..checks import (RTOL, Case, CheckFailed, call_checked, close, dims, draw, fresh_rng, judge,
+                      rng_array, run_cases, seeds, shapes_of)
 from ..remote import StudentError
 
 N_CASES = 20
@@ -87,7 +87,7 @@ class Probe:
     def __init__(self, X, rest, kwargs, pixels, reference, magnitude, seed):
         self.X, self.rest, self.kwargs, self.pixels = X, tuple(rest), dict(kwargs), list(pixels)
         self.reference, self.magnitude = reference, magnitude
-        rng = np.random.default_rng(seed)
+        rng = fresh_rng(seed)
         self.copies = []
         base = reference(X)
         for p, q in self.pixels:
@@ -306,7 +306,7 @@ def test_pixelwise_dense(pixelwise_dense):
 def _params(widths, seed):
     """[(W1, b1), ...] for layer widths [C, h1, ..., D]; weights scaled like a real net so
     the ReLUs are neither all on nor all off."""
-    rng = np.random.default_rng(seed)
+    rng = fresh_rng(seed)
     return [(rng.standard_normal((n_out, n_in)) / np.sqrt(n_in), 0.5 * rng.standard_normal(n_out))
             for n_in, n_out in zip(widths[:-1], widths[1:])]
 
