@@ -29,7 +29,10 @@ from hypothesis import strategies as st
 
 from .remote import ShortcutUsed, StudentError, call_many
 
-RTOL = 2e-5   # relative to the sum of |terms| of each output: any float32 computation meets it
+#: Tolerance relative to the sum of |terms| of each output, which any float32 sum meets, and
+#: relative to the largest such sum in the output, which a float32 FFT meets: it spreads the
+#: rounding error of the whole array over every output, the small ones included.
+RTOL = 2e-5
 
 
 class CheckFailed(AssertionError):
@@ -210,7 +213,8 @@ def run_cases(function, name: str, cases, shape_hint=None, *, inspect=None, over
 
 
 def close(got, want, magnitude=None) -> bool:
-    """Equal up to float32 rounding of the sums that produced ``want``."""
+    """Equal up to float32 rounding of the sums that produced ``want``, however they were
+    computed (directly or through an FFT)."""
     got = np.asarray(got, dtype=np.float64)
     want = np.asarray(want, dtype=np.float64)
     if got.shape != want.shape:
@@ -218,7 +222,8 @@ def close(got, want, magnitude=None) -> bool:
     scale = np.abs(want) if magnitude is None else np.asarray(magnitude, dtype=np.float64)
     if scale.shape not in ((), want.shape):
         scale = np.abs(want)
-    bound = RTOL * scale + 1e-9 * max(1.0, float(np.max(scale, initial=0.0)))
+    largest = float(np.max(scale, initial=0.0))
+    bound = RTOL * (scale + largest) + 1e-9 * max(1.0, largest)
     return bool(np.all(np.abs(got - want) <= bound))
 
 
