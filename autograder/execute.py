@@ -25,8 +25,8 @@ from nbgrader.preprocessors import Execute
 from nbgrader.coursedir import CourseDirectory
 from traitlets import Integer, List, Unicode
 
-from . import policy
-from .checks import CheckFailed
+from . import hidden_inputs, policy
+from .checks import CheckFailed, seeded
 from .remote import MIME, KernelFunction, ShortcutUsed, StudentError
 from .sandbox import (Limits, SandboxedKernelManager, Spec, default_hide, default_keep, isolation,
                       prepare_work)
@@ -94,6 +94,8 @@ class ExecuteWithChecks(Execute):
     process_limit = Integer(policy.PROCESS_LIMIT).tag(config=True)
     output_limit = Integer(policy.OUTPUT_LIMIT, help="bytes of output kept per cell").tag(config=True)
     hide = List(Unicode(), help="extra folders the kernel must not see").tag(config=True)
+    course_root = Unicode("", help="course folder whose secret makes the hidden inputs "
+                          "unpredictable (default: from nbgrader's CourseDirectory)").tag(config=True)
     kernel_manager_class = SandboxedKernelManager
 
     def __init__(self, *args, **kwargs):
@@ -119,6 +121,7 @@ class ExecuteWithChecks(Execute):
                 for item in Path(origin).iterdir():
                     if item.is_file() and item.suffix != ".ipynb" and item.stat().st_size < 2**24:
                         shutil.copy(item, work)
+            self._seeds = self._hidden_seeds(nb, work)
             prepare_work(work)
             resources.setdefault("metadata", {})["path"] = work
             try:
@@ -127,6 +130,26 @@ class ExecuteWithChecks(Execute):
                 resources["metadata"]["path"] = origin
         nb.metadata.setdefault("convgrade", {})["events"] = list(self.events)
         return nb, resources
+
+    # -- hidden inputs: one seed per submission and test cell (convgrade.hidden_inputs) --------
+
+    def _course_folder(self):
+        """The course root: ``course_root`` when given, else the parent of nbgrader's source
+        directory (a class run may keep its own root elsewhere); None when neither is known."""
+        if self.course_root:
+            return Path(self.course_root)
+        if self.config.get("CourseDirectory", {}).get("root"):
+            coursedir = CourseDirectory(config=self.config)
+            return Path(coursedir.root, coursedir.source_directory).resolve().parent
+        return None
+
+    def _hidden_seeds(self, nb, work):
+        """The submission's seeds, from its student cells and the files in ``work``."""
+        seeds = hidden_inputs.submission_seeds(nb, work, self._course_folder())
+        if seeds.predictable:
+            hidden_inputs.warn_predictable()
+            self.events.append(hidden_inputs.PREDICTABLE)
+        return seeds
 
     def create_kernel_manager(self):
         km = super().create_kernel_manager()
@@ -138,6 +161,8 @@ class ExecuteWithChecks(Execute):
         if self.config.get("CourseDirectory", {}).get("root"):
             coursedir = CourseDirectory(config=self.config)
             extra = [coursedir.root, str(Path(coursedir.root, coursedir.source_directory))]
+        if self._course_folder():      # the secret, whatever else the kernel may see
+            extra.append(str(self._course_folder() / hidden_inputs.RUN_FOLDER))
         km.spec = Spec(limits=self.limits, hide=default_hide(*extra) + list(self.hide),
                        keep_readonly=default_keep(), namespaces=mode)
         return km
@@ -212,7 +237,8 @@ class ExecuteWithChecks(Execute):
         names = StudentNamespace(lambda name: KernelFunction(
             name, self._call, policy_free=policy.library_convolution_allowed(name)))
         try:
-            exec(compile(hidden, f"<hidden tests of {gid}>", "exec"), {"__name__": "hidden"}, names)
+            with seeded(self._seeds.for_check(gid)):
+                exec(compile(hidden, f"<hidden tests of {gid}>", "exec"), {"__name__": "hidden"}, names)
         except CheckFailed as failure:
             return False, str(failure)
         except StudentError as error:

@@ -78,7 +78,7 @@ def grade_notebook(path, assignment=None, course=None, **limits):
     restored, notes = restore(nb, source_nb)
     # the executor copies the small data files the release ships beside the notebook into
     # the kernel's private work folder
-    executor = ExecuteWithChecks(hide=[str(course.root)], **limits)
+    executor = ExecuteWithChecks(hide=[str(course.root)], course_root=str(course.root), **limits)
     try:
         executor.preprocess(restored, {"metadata": {"path": str(course.assignments / assignment)}})
     except RuntimeError as error:       # no kernel: nothing was graded, so no score either

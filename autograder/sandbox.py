@@ -31,6 +31,8 @@ from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
 
+from .hidden_inputs import SECRET_ENV
+
 FIRST_UID = 200_000            # kernels run as uids from here on: one per kernel, so the
 UID_RANGE = 800_000            # process limit of one submission never starves another's
 _launches = itertools.count()
@@ -201,6 +203,7 @@ def launch(spec: Spec, cmd: list):
                OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
                PYTHONDONTWRITEBYTECODE="1", TMPDIR=work)
     env.pop("CONVGRADE_COURSE", None)
+    env.pop(SECRET_ENV, None)             # the key to the hidden inputs stays with the grader
     if spec.namespaces in ("root", "user"):
         hide_and_keep(spec.hide, spec.keep_readonly, work)
     if spec.namespaces == "root":
