@@ -201,6 +201,31 @@ def test_draws_follow_the_seed():
     assert checks.current_seed() == 0
 
 
+DRAWS = """
+import sys
+from hypothesis import strategies as st
+from convgrade import checks
+shapes = st.tuples(checks.dims(1, 12), checks.dims(1, 12), checks.seeds)
+def cases():
+    with checks.seeded(10):
+        return [checks.draw(shapes, 40) for _ in range(3)]
+before = cases()
+import lots_of_constants                        # a local module, full of integers
+print(before == cases())
+"""
+
+
+def test_draws_do_not_depend_on_what_the_process_imported(tmp_path):
+    """hypothesis mixes in constants mined from the local modules a process has imported;
+    the grader's draws must not, or a regrade would depend on what was graded before."""
+    (tmp_path / "lots_of_constants.py").write_text(
+        "VALUES = [" + ", ".join(str(n) for n in range(1, 3000, 7)) + "]\n")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    proc = subprocess.run([sys.executable, "-c", DRAWS], capture_output=True, text=True, env=env,
+                          timeout=300)
+    assert proc.stdout.strip() == "True", proc.stdout + proc.stderr
+
+
 def test_a_table_of_inputs_passes_only_under_the_seed_it_was_recorded_with():
     """The control for the pipeline's table attack: a check on its own is only as safe as its
     seed. A table recorded under one seed passes under that seed and fails under another."""
