@@ -30,9 +30,10 @@ from hypothesis import strategies as st
 
 import convref
 from conftest import ROOT, WRONG_CORR2D, release_nb, source_nb, write
-from convgrade import checks, hidden_inputs, policy
+from convgrade import catalogue, checks, hidden_inputs, policy
 from convgrade.check import conv_layer as check
 from convgrade.checks import CheckFailed
+from convgrade.course import Course
 from convgrade.hidden_inputs import check_seed, course_secret, fingerprint, student_cells
 from convgrade.restore import restore
 from convgrade.students import fill, solution_answers
@@ -260,6 +261,53 @@ def test_predictable_inputs_are_announced_once_per_process(monkeypatch):
         hidden_inputs.warn_predictable()
     messages = [str(w.message) for w in caught]
     assert len(messages) == 1 and hidden_inputs.PREDICTABLE in messages[0]
+
+
+# -- every check holds for any seed ----------------------------------------------------------
+
+def _answer_namespace(assignment, code):
+    """``code`` run where an answer cell runs: after numpy, sympy and the notebook's given
+    functions."""
+    namespace = {}
+    exec("import numpy as np\nimport sympy as sp", namespace)
+    for cell in source_nb(assignment).cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id", "").startswith("given_"):
+            exec(cell.source, namespace)
+    exec(code, namespace)
+    return namespace
+
+
+def _catalogue_misses(assignment, seed) -> list:
+    """Catalogue entries whose check does not do what the catalogue says under ``seed``."""
+    cat = catalogue.load(assignment)
+    module = __import__(f"convgrade.check.{assignment}", fromlist=["check"])
+    solution = "\n".join(solution_answers(source_nb(assignment)).values())
+    entries = [(fn, name, code, message) for fn, table in cat.WRONG.items()
+               for name, (code, message) in table.items() if message != cat.SHORTCUT]
+    entries += [(fn, name, code, None) for fn, table in cat.CORRECT.items()
+                for name, code in table.items()]
+    entries += [(fn, "solution", solution, None) for fn in cat.WRONG]
+    misses = []
+    for function, name, code, message in entries:
+        student = _answer_namespace(assignment, code)[function]
+        try:
+            with checks.seeded(seed), np.errstate(all="ignore"):
+                getattr(module, f"test_{function}")(student)
+            verdict = None
+        except CheckFailed as failure:
+            verdict = str(failure)
+        if (verdict is None) != (message is None) or (message and message not in verdict):
+            misses.append(f"{function}={name}: {verdict}")
+    return misses
+
+
+@pytest.mark.parametrize("seed", [20260906, 2**63 + 12345])
+@pytest.mark.parametrize("assignment", Course(ROOT).assignment_ids())
+def test_every_catalogue_entry_behaves_under_fresh_inputs(assignment, seed):
+    """In process, with the check seeded as the grader seeds it: each catalogued mistake fails
+    with its message, each correct variant and the solution pass (library shortcuts show only
+    in the kernel: the pipeline tests and ``convgrade validate`` cover those)."""
+    assert _catalogue_misses(assignment, seed) == []
 
 
 # -- through the pipeline ---------------------------------------------------------------------
