@@ -143,6 +143,13 @@ class ExecuteWithChecks(Execute):
             return Path(coursedir.root, coursedir.source_directory).resolve().parent
         return None
 
+    def _secret_folder(self) -> list:
+        """The folder of the course secret, when there is one: hidden from the kernel whatever
+        else it may see."""
+        folder = self._course_folder()
+        run = folder / hidden_inputs.RUN_FOLDER if folder else None
+        return [str(run.resolve())] if run and run.is_dir() else []
+
     def _hidden_seeds(self, nb, work):
         """The submission's seeds, from its student cells and the files in ``work``."""
         seeds = hidden_inputs.submission_seeds(nb, work, self._course_folder())
@@ -161,9 +168,8 @@ class ExecuteWithChecks(Execute):
         if self.config.get("CourseDirectory", {}).get("root"):
             coursedir = CourseDirectory(config=self.config)
             extra = [coursedir.root, str(Path(coursedir.root, coursedir.source_directory))]
-        if self._course_folder():      # the secret, whatever else the kernel may see
-            extra.append(str(self._course_folder() / hidden_inputs.RUN_FOLDER))
-        km.spec = Spec(limits=self.limits, hide=default_hide(*extra) + list(self.hide),
+        km.spec = Spec(limits=self.limits,
+                       hide=default_hide(*extra) + list(self.hide) + self._secret_folder(),
                        keep_readonly=default_keep(), namespaces=mode)
         return km
 

@@ -472,3 +472,23 @@ def test_a_read_only_course_is_graded_with_a_note(tmp_path):
     assert not (course / hidden_inputs.RUN_FOLDER).exists()
     auto = [t for t in results["tests"] if "status" in t]
     assert auto and all(t["score"] == t["max_score"] for t in auto)    # graded all the same
+
+
+def test_nbgrader_autograde_keeps_the_secret_with_the_course(tmp_path, monkeypatch):
+    """A class run kept outside the course (nbgrader's root is the class folder, its source
+    directory the course's solutions): the secret is the course's, not the class folder's."""
+    from convgrade.classroom import class_config, grade_class
+    from nbgrader.api import Gradebook
+    monkeypatch.delenv(hidden_inputs.SECRET_ENV, raising=False)
+    course = Course(course_copy(tmp_path / "course"))
+    class_dir = tmp_path / "class"
+    folder = class_dir / "submitted" / "alice" / "conv_layer"
+    folder.mkdir(parents=True)
+    shutil.copy(ROOT / "nbgrader_config.py", class_dir)
+    write(fill(release_nb(), solution_answers(source_nb())), folder / "conv_layer.ipynb")
+    assert grade_class(course, class_dir, ["conv_layer"], jobs=1) == {}
+    assert (course.root / SECRET_FILE).is_file()
+    assert not (class_dir / SECRET_FILE).exists()
+    with Gradebook(class_config(course, class_dir).CourseDirectory.db_url) as gradebook:
+        alice = gradebook.find_submission("conv_layer", "alice")
+        assert alice.score == 20 and alice.max_score == 22
