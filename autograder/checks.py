@@ -1,51 +1,146 @@
-"""The toolkit hidden checks are written with: deterministic cases, comparison, diagnosis.
+"""The toolkit hidden checks are written with: fresh cases, comparison, diagnosis.
 
 A check function (one per test cell, in ``convgrade.check.<assignment>``) draws cases with
-:func:`draw`, runs the student's function on all of them in one batch, compares with the
-reference at a tolerance scaled to the size of the terms being summed, and raises
-:class:`CheckFailed` with a message a student can act on. Messages describe a failing case by
-its shapes, never by its values, and never show check code.
+:func:`draw` and builds their numbers with :func:`rng_array` or :func:`fresh_rng`, runs the
+student's function on all of them in one batch, compares with the reference at a tolerance
+scaled to the size of the terms being summed, and raises :class:`CheckFailed` with a message
+a student can act on. Messages describe a failing case by its shapes, never by its values,
+and never show check code.
+
+Where the cases come from: every input a check builds derives from the seed of the check
+being run (:func:`seeded`). The grader sets a seed per submission and test cell
+(``convgrade.hidden_inputs``), so the inputs one submission saw say nothing about the inputs
+of the next, and a table of recorded answers is worth nothing. Outside :func:`seeded` the
+seed is 0: a check called directly (a unit test, the instructor's source notebook) sees the
+same cases on every run.
 """
 from __future__ import annotations
 
-import functools
+import contextlib
+import hashlib
+from contextvars import ContextVar
+from dataclasses import dataclass
 
 import numpy as np
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
+from hypothesis.internal.conjecture import providers
 
 from .remote import ShortcutUsed, StudentError, call_many
 
-RTOL = 2e-5   # relative to the sum of |terms| of each output: any float32 computation meets it
+#: Tolerance relative to the sum of |terms| of each output, which any float32 sum meets, and
+#: relative to the largest such sum in the output, which a float32 FFT meets: it spreads the
+#: rounding error of the whole array over every output, the small ones included.
+RTOL = 2e-5
 
 
 class CheckFailed(AssertionError):
     """A hidden check's verdict: the message is what the student reads."""
 
 
+# -- where the cases come from ----------------------------------------------------------------
+
+@dataclass
+class Seeding:
+    """The seed of the check being run, and how many draws it has made so far (so that
+    successive draws of one check get cases of their own)."""
+    seed: int
+    draws: int = 0
+
+
+_SEEDING: ContextVar[Seeding | None] = ContextVar("convgrade_check_seeding", default=None)
+
+
+@contextlib.contextmanager
+def seeded(check_seed: int):
+    """Run a check with ``check_seed``: every :func:`draw`, :func:`fresh_rng` and
+    :func:`rng_array` inside derives its cases from it."""
+    token = _SEEDING.set(Seeding(int(check_seed)))
+    try:
+        yield
+    finally:
+        _SEEDING.reset(token)
+
+
+def current_seed() -> int:
+    """The seed of the check being run; 0 outside :func:`seeded`."""
+    seeding = _SEEDING.get()
+    return 0 if seeding is None else seeding.seed
+
+
+def _digest(*parts) -> int:
+    """64 bits of SHA-256 over ``parts`` (separated, so that no two lists of parts collide)."""
+    text = "\0".join(str(part) for part in parts)
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big")
+
+
 def draw(strategy, count: int) -> list:
-    """``count`` examples of ``strategy``, the same on every run and machine (derandomized,
-    no example database, no deadline, no shrinking)."""
-    return list(_draw(strategy, count))
+    """``count`` examples of ``strategy`` for the check being run: the same for the same seed
+    on every run and machine, others for another seed (no example database, no deadline, no
+    shrinking). Within :func:`seeded`, each draw of a check gets a sub-seed of its own;
+    outside it, every draw is the first draw of seed 0."""
+    seeding = _SEEDING.get()
+    if seeding is None:
+        base, index = 0, 0
+    else:
+        base, index = seeding.seed, seeding.draws
+        seeding.draws += 1
+    return _examples(strategy, count, _digest("draw", base, index, count))
 
 
-@functools.lru_cache(maxsize=None)
-def _draw(strategy, count):
+class _SourceBlindProvider(providers.HypothesisProvider):
+    """hypothesis' own provider, minus the constants it slips into examples: some of those it
+    mines from the source of every local module the process has imported, so the examples of
+    one seed would depend on what the process did before (which checks, catalogues or tests
+    it loaded). A regrade must see the same cases in any process."""
+
+    def _maybe_draw_constant(self, choice_type, constraints, *, p=0.05):
+        return None
+
+
+@contextlib.contextmanager
+def _source_blind():
+    """hypothesis' default backend is :class:`_SourceBlindProvider` inside."""
+    before = providers.AVAILABLE_PROVIDERS["hypothesis"]
+    providers.AVAILABLE_PROVIDERS["hypothesis"] = _SourceBlindProvider
+    try:
+        yield
+    finally:
+        providers.AVAILABLE_PROVIDERS["hypothesis"] = before
+
+
+def _examples(strategy, count: int, sub_seed: int) -> list:
     found = []
 
-    @settings(derandomize=True, database=None, deadline=None, max_examples=count,
-              phases=[Phase.generate], suppress_health_check=list(HealthCheck))
+    @hypothesis_seed(sub_seed)
+    @settings(derandomize=False, database=None, deadline=None, max_examples=count,
+              phases=[Phase.generate], suppress_health_check=list(HealthCheck),
+              backend="hypothesis")
     @given(strategy)
     def collect(example):
         found.append(example)
 
-    collect()
-    return tuple(found)
+    with _source_blind():
+        collect()
+    return found
 
 
-def rng_array(seed: int, shape, dtype=np.float64):
-    """Well-spread values for a drawn shape: hypothesis picks shapes, a seeded rng the numbers."""
-    return np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+def fresh_rng(label) -> np.random.Generator:
+    """A numpy generator for the check being run, derived from its seed and ``label`` (an int
+    >= 0, such as a drawn seed or a fixed case's number, or a string naming what it builds):
+    the same label gives the same numbers within one check run, and new ones for a new seed.
+    A fixed case keeps its shape and structure this way while its numbers stay unpredictable."""
+    if isinstance(label, (int, np.integer)) and not isinstance(label, bool) and label >= 0:
+        words = [current_seed(), 0, int(label)]
+    else:
+        words = [current_seed(), 1, _digest("label", repr(label))]
+    return np.random.default_rng(words)
+
+
+def rng_array(label, shape, dtype=np.float64):
+    """Well-spread values for a shape: hypothesis picks shapes, :func:`fresh_rng` the numbers."""
+    return fresh_rng(label).standard_normal(shape).astype(dtype)
 
 
 seeds = st.integers(min_value=0, max_value=2**32 - 1)
@@ -76,15 +171,15 @@ SHORTCUT = ("{name} calls {calls}, a library convolution. This task asks you to 
             "yourself (numpy slicing, einsum, tensordot, stride tricks and numpy.fft are all fine).")
 
 
-def call_checked(function, name: str, calls, shortcut: str = SHORTCUT) -> list:
+def call_checked(function, name: str, calls, shortcut: str = SHORTCUT, symbolic=False) -> list:
     """``call_many`` for checks that judge results themselves: a library shortcut or a
     function that cannot be run at all becomes a :class:`CheckFailed` with the usual message;
     single results may still be :class:`StudentError`. ``shortcut`` is the message for a
     library convolution, formatted with ``name`` and ``calls``."""
     try:
-        return call_many(function, calls)
+        return call_many(function, calls, symbolic)
     except ShortcutUsed as used:
-        raise CheckFailed(shortcut.format(name=name, calls=", ".join(used.calls))) from None
+        raise CheckFailed(used.message or shortcut.format(name=name, calls=", ".join(used.calls))) from None
     except StudentError as error:
         raise CheckFailed(f"{name} could not be run: {error}") from None
 
@@ -137,7 +232,8 @@ def run_cases(function, name: str, cases, shape_hint=None, *, inspect=None, over
 
 
 def close(got, want, magnitude=None) -> bool:
-    """Equal up to float32 rounding of the sums that produced ``want``."""
+    """Equal up to float32 rounding of the sums that produced ``want``, however they were
+    computed (directly or through an FFT)."""
     got = np.asarray(got, dtype=np.float64)
     want = np.asarray(want, dtype=np.float64)
     if got.shape != want.shape:
@@ -145,7 +241,8 @@ def close(got, want, magnitude=None) -> bool:
     scale = np.abs(want) if magnitude is None else np.asarray(magnitude, dtype=np.float64)
     if scale.shape not in ((), want.shape):
         scale = np.abs(want)
-    bound = RTOL * scale + 1e-9 * max(1.0, float(np.max(scale, initial=0.0)))
+    largest = float(np.max(scale, initial=0.0))
+    bound = RTOL * (scale + largest) + 1e-9 * max(1.0, largest)
     return bool(np.all(np.abs(got - want) <= bound))
 
 
@@ -159,7 +256,7 @@ def verdict(got, case: Case, shape_hint=None):
     """``(None, ())`` when ``got`` is right, else ``(reason, known misconceptions it matches)``."""
     want = case.expected
     if np.isscalar(want) or isinstance(want, (int, float)):
-        if isinstance(got, np.ndarray) and got.size == 1:
+        if isinstance(got, np.ndarray) and got.size == 1 and got.dtype.kind in "biuf":
             got = float(got.reshape(-1)[0])
         if isinstance(got, bool) and not isinstance(want, (bool, np.bool_)):
             return "expected a number, got a bool", ()
@@ -172,6 +269,9 @@ def verdict(got, case: Case, shape_hint=None):
         return (known[0] if known else f"{got} is not the right value"), tuple(known)
     if not isinstance(got, np.ndarray):
         return f"expected an array of shape {np.shape(want)}, got {type(got).__name__}", ()
+    if got.dtype == object and np.asarray(want).dtype != object:
+        # never evaluated here: a symbolic value can be made to take forever to compute
+        return "expected an array of numbers, got one of other objects (symbolic values?)", ()
     got_shape = np.shape(got)
     known = tuple(m for m, answer in case.wrong.items()
                   if answer is not None and np.shape(answer) == got_shape

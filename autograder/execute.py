@@ -16,7 +16,6 @@ import html
 import json
 import re
 import time
-import warnings
 from pathlib import Path
 
 from jupyter_core.utils import run_sync
@@ -30,7 +29,7 @@ from traitlets import Bool, Integer, List, Unicode
 from . import hidden_inputs, policy, sanitize
 from .checks import CheckFailed, seeded
 from .remote import Connection, KernelFunction, KernelGone, ShortcutUsed, StudentError
-from .restore import grade_id
+from .restore import grade_id, is_student_cell
 from .sandbox import Jail, Limits, SandboxedKernelManager, SandboxUnavailable, unavailable
 from .shortcuts import SourcePolicy
 from .submission import collect_files
@@ -38,7 +37,6 @@ from .submission import collect_files
 HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS[ \t]*\n(.*?)^[ \t]*### END HIDDEN TESTS[ \t]*\n?",
                     re.S | re.M)
 UNSANDBOXED = "unsandboxed: student code ran as the grader's user, outside the sandbox"
-PREDICTABLE = "hidden inputs are predictable (no course secret)"
 
 
 class KernelStartFailed(RuntimeError):
@@ -54,12 +52,6 @@ def split_hidden(source: str):
 
 def is_test_cell(cell) -> bool:
     return cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell)
-
-
-def is_student_cell(cell) -> bool:
-    """An answer cell or a cell the student added (restore strips an added cell's metadata)."""
-    meta = cell.get("metadata", {}).get("nbgrader")
-    return not meta or utils.is_solution(cell)
 
 
 class StudentNamespace(dict):
@@ -144,12 +136,10 @@ class ExecuteWithChecks(Execute):
         graded = [grade_id(cell) for _, cell in student if grade_id(cell)]
         self.source_policy = SourcePolicy.from_cells(
             [(index, cell.source) for index, cell in student if cell.cell_type == "code"], graded)
-        fingerprint = hidden_inputs.fingerprint([cell.source for _, cell in student], files)
-        secret = hidden_inputs.course_secret(self._course_root(resources))
-        if secret is None:
-            warnings.warn(f"convgrade: {PREDICTABLE}", stacklevel=2)
-            self.events.append(PREDICTABLE)
-        self._seed = lambda check: hidden_inputs.check_seed(secret, fingerprint, check)
+        self.seeds = hidden_inputs.submission_seeds(nb, files, self._course_root(resources))
+        if self.seeds.predictable:
+            hidden_inputs.warn_predictable()
+            self.events.append(hidden_inputs.PREDICTABLE)
         if not self.sandbox:
             self.events.append(UNSANDBOXED)
         elif unavailable():
@@ -304,7 +294,7 @@ class ExecuteWithChecks(Execute):
             return False, f"{gid} not checked: {self._dead}"
         names = StudentNamespace(self._student_function)
         try:
-            with seeded(self._seed(gid)):
+            with seeded(self.seeds.for_check(gid)):
                 exec(compile(hidden, f"<hidden tests of {gid}>", "exec"), {"__name__": "hidden"}, names)
         except CheckFailed as failure:
             return False, str(failure)

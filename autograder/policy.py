@@ -156,3 +156,9 @@ KERNEL_SYSTEM_PATHS = ("/usr/lib", "/usr/lib64", "/usr/lib32", "/usr/libx32", "/
 #: Kernels run as uids from here on, one uid per running kernel.
 KERNEL_FIRST_UID = 200_000
 KERNEL_UID_COUNT = 800_000
+
+# -- hidden inputs ----------------------------------------------------------------------------
+
+#: Random bytes of a course secret created on first use (``<course>/.convgrade/secret``): the
+#: key that makes the hidden inputs of each submission unpredictable.
+SECRET_BYTES = 32

@@ -41,6 +41,13 @@ def grade_id(cell):
     return gid if isinstance(gid, str) and gid else None
 
 
+def is_student_cell(cell) -> bool:
+    """A cell whose text is the student's: an answer cell, or a cell the student added (it
+    carries no nbgrader metadata once restored)."""
+    meta = nbgrader_metadata(cell)
+    return not meta or meta.get("solution") is True
+
+
 def is_course_cell(cell) -> bool:
     """Was this cell's text taken from the source notebook by :func:`restore`?"""
     return _mapping(_mapping(_mapping(cell).get("metadata")).get("convgrade")).get(COURSE_MARK) is True

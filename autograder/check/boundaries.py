@@ -1,9 +1,9 @@
 """Hidden checks of the assignment ``boundaries``: one function per test cell.
 
 Each ``test_<name>(<name>)`` compares the student's function with ``convref`` (or a
-brute-force oracle written here) on derandomized hypothesis cases that include non-square
-images, even and asymmetric kernels, size-1 edges and padding wider than the kernel, and
-names the misconception a wrong answer shows. A misconception is only named when it explains
+brute-force oracle written here) on hypothesis cases drawn fresh for each submission, which
+include non-square images, even and asymmetric kernels, size-1 edges and padding wider than
+the kernel, and names the misconception a wrong answer shows. A misconception is only named when it explains
 every case the answer gets wrong, so two mistakes that agree on one case are told apart.
 """
 from __future__ import annotations
@@ -128,8 +128,11 @@ def _out(n, k, p=0, s=1, d=1):
 def test_output_size(output_size):
     """floor((n + 2p - d(k-1) - 1)/s) + 1 against convref.output_shape; ValueError when the
     dilated kernel is longer than the padded input."""
+    # the last two fixed cases tell mistakes from "one short": with dilation 3 a span of
+    # dilation*k is two short, and with padding 2 padding one side only is two short
     fixed = [(5, 3, 0, 1, 1), (7, 3, 1, 2, 1), (8, 3, 1, 2, 1), (10, 3, 0, 1, 2), (1, 1, 0, 1, 1),
-             (4, 4, 0, 1, 1), (6, 2, 0, 4, 1), (3, 5, 1, 1, 1), (28, 5, 2, 3, 2), (2, 7, 0, 1, 1)]
+             (4, 4, 0, 1, 1), (6, 2, 0, 4, 1), (3, 5, 1, 1, 1), (28, 5, 2, 3, 2), (2, 7, 0, 1, 1),
+             (13, 4, 1, 1, 3), (9, 3, 2, 1, 1)]
     strategy = st.tuples(dims(1, 40), dims(1, 9), st.integers(0, 5), dims(1, 5), dims(1, 3))
     fits, misfits = [], []
     for n, k, p, s, d in fixed + draw(strategy, 60):

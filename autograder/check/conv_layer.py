@@ -1,8 +1,8 @@
 """Hidden checks of the assignment ``conv_layer``: one function per test cell.
 
 Each ``test_<name>(<name>)`` takes the student's function (or the grader's stand-in for it),
-compares it with ``convref`` or a brute-force oracle on derandomized hypothesis cases, and
-raises ``CheckFailed`` with targeted feedback for the chapter's known misconceptions.
+compares it with ``convref`` or a brute-force oracle on hypothesis cases drawn fresh for each
+submission, and raises ``CheckFailed`` with targeted feedback for the chapter's known misconceptions.
 """
 from __future__ import annotations
 
@@ -68,7 +68,8 @@ def test_conv_param_count(conv_param_count):
     cases = []
     strategy = st.tuples(st.one_of(dims(1, 11), st.tuples(dims(1, 11), dims(1, 11))),
                          dims(1, 512), dims(1, 512), st.booleans())
-    for size, c_in, c_out, bias in [((3, 3), 3, 64, True), (1, 1, 1, False)] + draw(strategy, N_CASES):
+    fixed = [((3, 3), 3, 64, True), (1, 1, 1, False), (5, 3, 16, True)]   # an int size above 1
+    for size, c_in, c_out, bias in fixed + draw(strategy, N_CASES):
         taps = size * size if isinstance(size, int) else math.prod(size)
         wrong = {"each output channel has one kernel per INPUT channel: "
                  "multiply by both channel counts": taps * c_out + (c_out if bias else 0),

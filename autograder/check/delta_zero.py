@@ -1,9 +1,9 @@
 """Hidden checks of the assignment ``delta_zero`` (exercise 1: a kernel with Delta = 0).
 
 Each ``test_<name>(<name>)`` takes the student's function (or the grader's stand-in for it).
-Values are compared with ``convref`` on derandomized cases: a 1x1 convolution is
-``convref.conv(X, V[:, :, None, None], u)``, a per-pixel MLP is a stack of such convolutions
-with ReLU between them, and the big matrix is ``convref.dense_matrix``. The three layer
+Values are compared with ``convref`` on cases drawn fresh for each submission: a 1x1
+convolution is ``convref.conv(X, V[:, :, None, None], u)``, a per-pixel MLP is a stack of such
+convolutions with ReLU between them, and the big matrix is ``convref.dense_matrix``. The three layer
 functions are also checked for the property that defines the exercise: changing every channel
 of one input pixel changes every output channel at that pixel and nothing anywhere else.
 """
@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 import convref
 
-from ..checks import (RTOL, Case, CheckFailed, call_checked, close, dims, draw, judge, rng_array,
-                      run_cases, seeds, shapes_of)
+from ..checks import (RTOL, Case, CheckFailed, call_checked, close, dims, draw, fresh_rng, judge,
+                      rng_array, run_cases, seeds, shapes_of)
 from ..remote import StudentError
 
 N_CASES = 20
@@ -79,6 +79,11 @@ def _channels_last(X, V, u, transpose_back=True):
 
 # -- running and judging -------------------------------------------------------------------
 
+class Unprobeable(Exception):
+    """No replacement of a probe's pixel moves every output channel clearly (with fresh
+    weights a ReLU stack can be dead there for every replacement tried)."""
+
+
 class Probe:
     """The defining property, on one input: ``X`` and copies of it with every channel of
     one pixel replaced. ``rest``: the other arguments; ``reference(X)`` and
@@ -87,7 +92,7 @@ class Probe:
     def __init__(self, X, rest, kwargs, pixels, reference, magnitude, seed):
         self.X, self.rest, self.kwargs, self.pixels = X, tuple(rest), dict(kwargs), list(pixels)
         self.reference, self.magnitude = reference, magnitude
-        rng = np.random.default_rng(seed)
+        rng = fresh_rng(seed)
         self.copies = []
         base = reference(X)
         for p, q in self.pixels:
@@ -98,7 +103,7 @@ class Probe:
                 if np.all(moved > 1e-3 * (magnitude(X)[:, p, q] + magnitude(Y)[:, p, q])):
                     break
             else:
-                raise RuntimeError("no clear perturbation found; pick other probe inputs")
+                raise Unprobeable(f"no clear perturbation of pixel {(p, q)}")
             self.copies.append(Y)
 
     @property
@@ -254,14 +259,34 @@ def _layer_about(X, V, u, names):
             + (" and a bias" if u is not None else f" and {bs}=None"))
 
 
-def _layer_probes(with_bias):
-    """Inputs for the pixel-independence property (every shape has several pixels)."""
+PROBE_ATTEMPTS = 20
+
+
+def _probe(make, label):
+    """``make(label)`` for the first of successive labels whose inputs admit a clear probe."""
+    for attempt in range(PROBE_ATTEMPTS):
+        try:
+            return make(label + 1000 * attempt)
+        except Unprobeable:
+            continue
+    raise RuntimeError(f"no probe inputs found in {PROBE_ATTEMPTS} attempts")
+
+
+def _layer_probes(positional_bias, names):
+    """``[(probe, about)]``: the pixel-independence property on inputs where every shape has
+    several pixels."""
     out = []
     for c, d, h, w, pixels, s in [(3, 2, 4, 5, [(0, 0), (2, 3)], 11), (1, 3, 1, 6, [(0, 4)], 12),
                                   (4, 4, 5, 2, [(4, 1)], 13)]:
-        X, V = rng_array(s, (c, h, w)), rng_array(s + 1, (d, c))
-        u = rng_array(s + 2, (d,)) if with_bias or s == 12 else None
-        out.append((X, V, u, pixels, s))
+        def make(label, c=c, d=d, h=h, w=w, pixels=pixels, bias=positional_bias or s == 12):
+            X, V = rng_array(label, (c, h, w)), rng_array(label + 1, (d, c))
+            u = rng_array(label + 2, (d,)) if bias else None
+            rest, kwargs = ((V, u), {}) if positional_bias else ((V,), {"u": u})
+            probe = Probe(X, rest, kwargs, pixels,
+                          reference=lambda Z: _quick(Z, V, u),
+                          magnitude=lambda Z: _layer_magnitude(Z, V, u), seed=label + 100)
+            return probe, _layer_about(X, V, u, names)
+        out.append(_probe(make, s))
     return out
 
 
@@ -279,14 +304,7 @@ def _check_layer(function, name, names, positional_bias):
         cases.append(Case(args, _layer(X, V, u), _layer_about(X, V, u, names), kwargs=kwargs,
                           magnitude=_layer_magnitude(X, V, u),
                           wrong=_layer_wrong(X, V, u, names)))
-    probes = []
-    for X, V, u, pixels, s in _layer_probes(positional_bias):
-        rest, kwargs = ((V, u), {}) if positional_bias else ((V,), {"u": u})
-        probe = Probe(X, rest, kwargs, pixels,
-                      reference=lambda Z, V=V, u=u: _quick(Z, V, u),
-                      magnitude=lambda Z, V=V, u=u: _layer_magnitude(Z, V, u), seed=s + 100)
-        probes.append((probe, _layer_about(X, V, u, names)))
-    return _run(function, name, cases, _pixel_shape_hint, probes)
+    return _run(function, name, cases, _pixel_shape_hint, _layer_probes(positional_bias, names))
 
 
 def test_conv1x1(conv1x1):
@@ -306,7 +324,7 @@ def test_pixelwise_dense(pixelwise_dense):
 def _params(widths, seed):
     """[(W1, b1), ...] for layer widths [C, h1, ..., D]; weights scaled like a real net so
     the ReLUs are neither all on nor all off."""
-    rng = np.random.default_rng(seed)
+    rng = fresh_rng(seed)
     return [(rng.standard_normal((n_out, n_in)) / np.sqrt(n_in), 0.5 * rng.standard_normal(n_out))
             for n_in, n_out in zip(widths[:-1], widths[1:])]
 
@@ -352,10 +370,12 @@ def test_pixelwise_mlp(pixelwise_mlp):
     for widths, h, w, pixels, s in [([3, 4, 2], 4, 5, [(1, 1), (3, 4)], 21),
                                     ([2, 3, 3, 3], 1, 5, [(0, 0)], 22),
                                     ([1, 5, 2], 6, 2, [(5, 0)], 23)]:
-        X, params = rng_array(s, (widths[0], h, w)), _params(widths, s + 1)
-        probe = Probe(X, (params,), {}, pixels, reference=lambda Z, P=params: _mlp(Z, P),
-                      magnitude=lambda Z, P=params: _mlp_magnitude(Z, P), seed=s + 100)
-        probes.append((probe, _mlp_about(X, params)))
+        def make(label, widths=widths, h=h, w=w, pixels=pixels):
+            X, params = rng_array(label, (widths[0], h, w)), _params(widths, label + 1)
+            probe = Probe(X, (params,), {}, pixels, reference=lambda Z: _mlp(Z, params),
+                          magnitude=lambda Z: _mlp_magnitude(Z, params), seed=label + 100)
+            return probe, _mlp_about(X, params)
+        probes.append(_probe(make, s))
     return _run(pixelwise_mlp, "pixelwise_mlp", cases, _pixel_shape_hint, probes)
 
 
