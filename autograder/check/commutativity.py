@@ -37,7 +37,7 @@ from hypothesis import strategies as st
 import convref
 
 from .. import symbolic
-from ..checks import (Case, CheckFailed, call_checked, close, dims, draw, judge, rng_array,
+from ..checks import (Case, CheckFailed, call_checked, close, dims, draw, fresh_rng, judge, rng_array,
                       run_cases, seeds, shapes_of)
 from ..remote import StudentError
 
@@ -502,27 +502,40 @@ def _integer(name):
 
 def _index_cases():
     """``(S, i, b, about, values)``: the sum to transform, its output index, the new index the
-    student is asked to use, a description, and concrete values for the other free symbols."""
-    f, g, x, h, w = (sympy.IndexedBase(name) for name in ("f", "g", "x", "h", "w"))
-    u, v = sympy.Function("u"), sympy.Function("v")
-    a, b, i, n, m = (_integer(name) for name in ("a", "b", "i", "n", "m"))
-    k, j, l, big_n = _integer("k"), _integer("j"), _integer("l"), _integer("N")
-    t, s, r, big_l = _integer("t"), _integer("s"), _integer("r"), _integer("L")
-    big_k = _integer("K")
+    student is asked to use, a description, and concrete values for the other free symbols.
+    The notebook's own sum comes first; the others have the same shapes (functions u(k)v(j-k),
+    a symmetric range, numbers as limits) but names and limits fresh for every submission, so
+    no table of answers recorded from an earlier run fits them."""
+    rng = fresh_rng("change of index")
+    pick = lambda pool, n: [str(c) for c in rng.choice(list(pool), size=n, replace=False)]
+    seqs = pick("dehpqxyzw", 6)                # the pools are disjoint, and leave out the
+    # notebook's own names (f, g, a, b, i, n) and the c students tend to take as a fresh index
+    base = [sympy.IndexedBase(name) for name in seqs]
+    u, v = (sympy.Function(name) for name in pick("FGHRUV", 2))
+    idx = [_integer(name) for name in pick("jklmorstuv", 10) + ["j1", "k1"]]
+    top = [_integer(name) for name in pick("JKLMNT", 4)]
+    f, g = sympy.IndexedBase("f"), sympy.IndexedBase("g")
+    a, b, i, n = (_integer(name) for name in ("a", "b", "i", "n"))
+    last = int(rng.integers(2, 7))
     lengths, radii = [1, 3], [0, 2]
+    names = lambda *xs: ", ".join(map(str, xs))
     return [
         (sympy.Sum(f[a] * g[i - a], (a, 0, n - 1)), i, b,
          "the notebook's sum Sum(f[a]*g[i - a], (a, 0, n - 1))", {n: lengths}),
-        (sympy.Sum(g[a] * f[i - a], (a, 0, m - 1)), i, b,
-         "the sum of g * f, over a = 0..m-1", {m: lengths}),
-        (sympy.Sum(u(k) * v(j - k), (k, 0, big_n - 1)), j, l,
-         "a sum written with sympy functions u(k) v(j - k) and other symbol names", {big_n: lengths}),
-        (sympy.Sum(x[t] * h[s - t], (t, 0, big_l - 1)), s, r,
-         "a sum with other symbol names (x, h, t, s, L)", {big_l: lengths}),
-        (sympy.Sum(w[a] * x[i - a], (a, -big_k, big_k)), i, b,
-         "a sum over the lecture's symmetric range a = -K..K", {big_k: radii}),
-        (sympy.Sum(f[a] * g[i - a], (a, 0, 3)), i, b,
-         "a sum with numbers as limits, a = 0..3", {}),
+        (sympy.Sum(base[1][idx[0]] * base[0][idx[1] - idx[0]], (idx[0], 0, top[0] - 1)), idx[1],
+         idx[2], f"the same sum with the sequences swapped ({names(base[1], base[0])})",
+         {top[0]: lengths}),
+        (sympy.Sum(u(idx[3]) * v(idx[4] - idx[3]), (idx[3], 0, top[1] - 1)), idx[4], idx[5],
+         f"a sum written with sympy functions {u}({idx[3]}) {v}({idx[4]} - {idx[3]})",
+         {top[1]: lengths}),
+        (sympy.Sum(base[2][idx[6]] * base[3][idx[7] - idx[6]], (idx[6], 0, top[2] - 1)), idx[7],
+         idx[8], f"a sum with other symbol names ({names(base[2], base[3], idx[6], idx[7], top[2])})",
+         {top[2]: lengths}),
+        (sympy.Sum(base[4][idx[9]] * base[5][idx[10] - idx[9]], (idx[9], -top[3], top[3])),
+         idx[10], idx[11], f"a sum over a symmetric range {idx[9]} = -{top[3]}..{top[3]}",
+         {top[3]: radii}),
+        (sympy.Sum(f[a] * g[i - a], (a, 0, last)), i, b,
+         f"a sum with numbers as limits, a = 0..{last}", {}),
     ]
 
 
