@@ -7,6 +7,7 @@ The gradebook is SQLite by default; the scores are exported to CSV at the end.
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import copy
 import hashlib
@@ -17,22 +18,24 @@ import os
 import sys
 import time
 import warnings
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from multiprocessing import get_context
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.plugins.export import CsvExportPlugin
 from rich.console import Console
 from sqlalchemy.exc import SAWarning
-from rich.progress import Progress
+from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColumn,
+                           TextColumn, TimeElapsedColumn, TimeRemainingColumn)
+from rich.text import Text
 from rich.table import Table
 
 from .course import Course
 from .nbgrader_api import api, course_config, require
 from .report import literal, not_graded
-from .sandbox import SandboxUnavailable, sweep, unavailable
+from .sandbox import SandboxUnavailable, missing, sweep, unavailable
 from .submission import CannotGrade, collect_files, read_notebook_bytes
+from .workers import start_workers
 
 _worker_config = None
 
@@ -46,11 +49,13 @@ def class_config(course: Course, class_dir: Path):
                          source_directory=str(course.solutions), release_directory="release")
 
 
-def _init(config):
+def _configure(config) -> None:
+    """A worker's settings for the batch, taken from its first task."""
     global _worker_config
-    _worker_config = config
-    # nbgrader 0.9 trips SQLAlchemy 2's autoflush warnings on every save; they are not ours
-    warnings.filterwarnings("ignore", category=SAWarning)
+    if _worker_config is None:
+        # nbgrader 0.9 trips SQLAlchemy 2's autoflush warnings on every save; they are not ours
+        warnings.filterwarnings("ignore", category=SAWarning)
+        _worker_config = config
 
 
 def fingerprint(class_dir: Path, assignment: str, student: str) -> str:
@@ -101,8 +106,11 @@ def stage(class_dir: Path, assignment: str, student: str, into: Path) -> list:
     return list(found.refused)
 
 
-def _grade_one(job):
-    """Autograde and write feedback for one submission; returns ``(job, error or None)``."""
+def _grade_one(job, config, standby=True):
+    """Autograde and write feedback for one submission, in a worker; returns ``(job, error or
+    None)``. ``config``: the batch's nbgrader config; ``standby``: start this worker's next
+    kernel as soon as this one is done."""
+    _configure(config)
     assignment, student = job
     class_dir = Path(_worker_config.CourseDirectory.root)
     with tempfile.TemporaryDirectory(prefix="staged-", dir=staging_folder(class_dir)) as staged:
@@ -113,6 +121,7 @@ def _grade_one(job):
         config = copy.deepcopy(_worker_config)
         config.CourseDirectory.submitted_directory = staged
         config.ExecuteWithChecks.refused_files = refused
+        config.ExecuteWithChecks.standby = standby
         grader = api(config)
         for attempt in range(3):       # a locked gradebook or a kernel slow to start passes
             result = grader.autograde(assignment, student, force=True, create=True)
@@ -126,7 +135,8 @@ def _grade_one(job):
     feedback = api(_worker_config).generate_feedback(assignment, student, force=True)
     if not feedback.get("success"):
         return job, "feedback failed"
-    mark_done(class_dir, assignment, student, sandboxed=_worker_config.ExecuteWithChecks.sandbox)
+    mark_done(class_dir, assignment, student,
+              sandboxed=bool(_worker_config.ExecuteWithChecks.get("sandbox", True)))
     return job, None
 
 
@@ -138,6 +148,22 @@ def staging_folder(class_dir: Path) -> Path:
     return folder
 
 
+def register(grader, course: Course, class_dir: Path, assignment: str) -> None:
+    """Put ``assignment`` in the class's gradebook (nbgrader's generate_assignment), unless it
+    is there already from the same source notebook."""
+    source = course.source_notebook(assignment).read_bytes()
+    digest = hashlib.sha256(source).hexdigest()
+    done = Path(class_dir, ".convgrade", "registered", f"{assignment}.json")
+    try:
+        if json.loads(done.read_text())["source"] == digest and Path(class_dir, "gradebook.db").exists():
+            return
+    except (OSError, ValueError, KeyError):
+        pass
+    require(grader.generate_assignment(assignment, force=True), f"registering {assignment}")
+    done.parent.mkdir(parents=True, exist_ok=True)
+    done.write_text(json.dumps({"source": digest}))
+
+
 def submissions(class_dir: Path, assignments=()) -> list:
     found = sorted((p.parent.name, p.parent.parent.name)
                    for p in Path(class_dir, "submitted").glob("*/*/*.ipynb"))
@@ -146,43 +172,76 @@ def submissions(class_dir: Path, assignments=()) -> list:
 
 
 def grade_class(course: Course, class_dir, assignments=(), jobs=2, console=None, force=False,
-                sandboxed=True) -> dict:
+                sandboxed=True, workers=None) -> dict:
     """Autograde every submission under ``class_dir`` not graded yet (or all with ``force``);
     returns ``{(assignment, student): error}`` for the ones that could not be graded.
 
     Safe to kill at any point and run again: a submission counts as graded only once its
-    grades and feedback are written, and regrading one overwrites its gradebook entry."""
+    grades and feedback are written, and regrading one overwrites its gradebook entry.
+    ``workers``: a pool from ``workers.start_workers`` started earlier (else one is started
+    here); it is shut down at the end."""
     console = console or Console()
-    config = class_config(course, class_dir)
-    config.ExecuteWithChecks.sandbox = sandboxed
-    if sandboxed and unavailable():
-        raise SandboxUnavailable(unavailable())
-    sweep()                      # what a grader killed before left behind
-    shutil.rmtree(staging_folder(class_dir), ignore_errors=True)
-    todo = [job for job in submissions(class_dir, assignments)
-            if force or not is_done(class_dir, *job)]
-    if not todo:
-        console.print("every submission is graded already (use --force to regrade)")
-        return {}
-    grader = api(config)
-    for assignment in sorted({a for a, _ in todo}):
-        require(grader.generate_assignment(assignment, force=True), f"registering {assignment}")
-    with Gradebook(config.CourseDirectory.db_url) as gradebook:
-        for student in sorted({s for _, s in todo}):
-            gradebook.update_or_create_student(student)
+    with contextlib.ExitStack() as stack:
+        if workers is not None:
+            stack.enter_context(workers)     # shut down however this ends
+        config = class_config(course, class_dir)
+        config.ExecuteWithChecks.sandbox = sandboxed
+        config.ExecuteWithChecks.standby = True      # each worker starts its next kernel early
+        if sandboxed and missing():
+            raise SandboxUnavailable(missing())
+        sweep()                      # what a grader killed before left behind
+        shutil.rmtree(staging_folder(class_dir), ignore_errors=True)
+        todo = [job for job in submissions(class_dir, assignments)
+                if force or not is_done(class_dir, *job)]
+        if not todo:
+            console.print("every submission is graded already (use --force to regrade)")
+            return {}
+        # the workers' first kernels start now (or started earlier) ...
+        workers = workers or stack.enter_context(start_workers(jobs, sandboxed))
+        with ThreadPoolExecutor(1) as side:
+            probe = side.submit(unavailable) if sandboxed else None
+            grader = api(config)                 # ... while the gradebook is made ready
+            for assignment in sorted({a for a, _ in todo}):
+                register(grader, course, class_dir, assignment)
+            with Gradebook(config.CourseDirectory.db_url) as gradebook:
+                for student in sorted({s for _, s in todo}):
+                    gradebook.update_or_create_student(student)
+            if probe is not None and probe.result():
+                raise SandboxUnavailable(probe.result())
+        return _grade_all(workers, todo, config, jobs, console)
+
+
+def _grade_all(workers, todo, config, jobs, console) -> dict:
     failed = {}
-    # fork: workers start with the grader's imports, and fork-context semaphores are unlinked
-    # at once, so a batch killed outright leaves nothing in /dev/shm
-    with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=get_context("fork"),
-                             initializer=_init, initargs=(config,)) as pool, \
-            Progress(console=console, transient=False) as progress:
-        task = progress.add_task(f"grading {len(todo)} submissions on {jobs} workers", total=len(todo))
-        for future in as_completed([pool.submit(_grade_one, job) for job in todo]):
+    with progress_bar(console) as progress:
+        task = progress.add_task(f"grading {len(todo)} submissions on {jobs} workers",
+                                 total=len(todo))
+        # the last few need no next kernel: each worker takes at most one of them
+        last = len(todo) - max(1, jobs)
+        for future in as_completed([workers.submit(_grade_one, job, config, index < last)
+                                    for index, job in enumerate(todo)]):
             job, error = future.result()
             if error:
                 failed[job] = error
             progress.advance(task)
     return failed
+
+
+class SecondsPerNotebook(ProgressColumn):
+    """Wall seconds per graded notebook so far (the batch's elapsed time over the count)."""
+
+    def render(self, task) -> Text:
+        if not task.completed or task.elapsed is None:
+            return Text("-- s/notebook")
+        return Text(f"{task.elapsed / task.completed:.2f} s/notebook")
+
+
+def progress_bar(console) -> Progress:
+    """A batch's progress: count done, seconds per notebook, elapsed and remaining time (the
+    estimate is rich's, from the rate so far)."""
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    SecondsPerNotebook(), TimeElapsedColumn(), TextColumn("ETA"),
+                    TimeRemainingColumn(), console=console, transient=False)
 
 
 def export_csv(config, path) -> None:
@@ -209,10 +268,10 @@ def score_table(config, assignments, students, notes=None) -> Table:
     """Students by assignment, from the gradebook."""
     notes = notes or {}
     out = Table(title="class scores (autograded points; written answers await manual grading)")
-    out.add_column("student")
+    out.add_column("student", no_wrap=True)
     for assignment in assignments:
         out.add_column(assignment, justify="right")
-    out.add_column("about", overflow="fold")
+    out.add_column("about", overflow="ellipsis", no_wrap=True, min_width=16)
     with Gradebook(config.CourseDirectory.db_url) as gradebook:
         for student in students:
             row = [literal(student)]
@@ -227,18 +286,26 @@ def score_table(config, assignments, students, notes=None) -> Table:
 
 
 def autograde_class(root=None, assignments=(), jobs=2, export="grades.csv", class_dir=None,
-                    force=False, sandboxed=True) -> int:
-    course = Course.find(root)
+                    force=False, sandboxed=True, workers=None) -> int:
+    """``convgrade autograde``; ``workers``: see :func:`grade_class`."""
+    try:
+        course = Course.find(root)
+    except BaseException:
+        if workers is not None:
+            workers.shutdown()
+        raise
     class_dir = Path(class_dir or course.root)
     console = Console()
     todo = submissions(class_dir, assignments)
     if not todo:
+        if workers is not None:
+            workers.shutdown()
         console.print(f"no submissions under {class_dir / 'submitted'} "
                       "(expected submitted/<student>/<assignment>/<notebook>.ipynb)")
         return 1
     try:
         failed = grade_class(course, class_dir, assignments, jobs, console, force=force,
-                             sandboxed=sandboxed)
+                             sandboxed=sandboxed, workers=workers)
     except SandboxUnavailable as error:
         print(f"convgrade autograde: cannot grade for credit without the sandbox: {error}; "
               "--no-sandbox grades anyway, unsandboxed", file=sys.stderr)

@@ -2,9 +2,15 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
+import time
 from pathlib import Path
+
+from .phases import since_process_start
+
+_STARTED = since_process_start()        # the interpreter's start-up and convgrade's own import
 
 
 NO_SANDBOX = ("grade even where the sandbox (bubblewrap, run as root) is unavailable: student "
@@ -12,9 +18,20 @@ NO_SANDBOX = ("grade even where the sandbox (bubblewrap, run as root) is unavail
 
 
 def cmd_grade(args) -> int:
+    imports = since_process_start()
+    from . import policy
+    from .sandbox import Jail, Limits, missing, start_standby
+    memory = args.memory_mib * 2**20 if args.memory_mib else policy.MEMORY_LIMIT
+    jail = Jail(Limits(memory_bytes=memory), sandboxed=not args.no_sandbox)
+    if not jail.sandboxed or not missing():
+        try:
+            start_standby(jail)          # the kernel starts while the grader loads the rest
+        except Exception:  # noqa: BLE001 - grading starts one itself, and says what failed
+            pass
     from .course import Course, CourseError
     from .grade import CannotGrade, grade_notebook
     from .report import github, print_notes, print_results, write_results
+    imports = since_process_start() - imports + _STARTED
     try:
         course = Course.find(args.course)
         limits = {k: v for k, v in (("timeout", args.cell_timeout), ("call_timeout", args.cell_timeout),
@@ -22,11 +39,12 @@ def cmd_grade(args) -> int:
                   if v}
         if args.no_sandbox:
             limits["sandbox"] = False
-        results, _ = grade_notebook(args.notebook, args.assignment, course, **limits)
+        results, graded = grade_notebook(args.notebook, args.assignment, course, **limits)
     except (CannotGrade, CourseError) as error:
         print(f"convgrade grade: cannot grade: {error}", file=sys.stderr)
         return 2
     title = f"{results['assignment']} ({Path(args.notebook).name})"
+    writing = time.perf_counter()
     if args.json:
         write_results(results, args.json)
     try:
@@ -36,6 +54,11 @@ def cmd_grade(args) -> int:
     except Exception as error:  # noqa: BLE001 - graded is graded: only showing it failed
         print(f"convgrade grade: graded ({results['score']:g} / {results['max_score']:g}) but the "
               f"score table could not be shown ({type(error).__name__})", file=sys.stderr)
+    if args.profile:
+        phases = {"start-up and imports": round(imports, 3), **graded.metadata["convgrade"]["phases"],
+                  "writing results": round(time.perf_counter() - writing, 3)}
+        profile = {"seconds": phases, "kernel_calls": graded.metadata["convgrade"]["kernel_calls"]}
+        print("profile: " + json.dumps(profile), file=sys.stderr)
     return 0
 
 
@@ -45,9 +68,12 @@ def cmd_release(args) -> int:
 
 
 def cmd_autograde(args) -> int:
+    from .workers import start_workers
+    workers = start_workers(args.jobs, sandboxed=not args.no_sandbox)  # kernels boot meanwhile
     from .classroom import autograde_class
     return autograde_class(args.course, args.assignment, jobs=args.jobs, export=args.export,
-                           class_dir=args.class_dir, force=args.force, sandboxed=not args.no_sandbox)
+                           class_dir=args.class_dir, force=args.force, sandboxed=not args.no_sandbox,
+                           workers=workers)
 
 
 def cmd_validate(args) -> int:
@@ -56,9 +82,11 @@ def cmd_validate(args) -> int:
 
 
 def cmd_demo(args) -> int:
+    from .workers import start_workers
+    workers = start_workers(args.jobs)                   # kernels boot while the class is built
     from .demo import demo
     return demo(args.course, args.out, students=args.students, jobs=args.jobs,
-                assignments=args.assignment)
+                assignments=args.assignment, workers=workers)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -74,6 +102,9 @@ def parser() -> argparse.ArgumentParser:
                    "(default: convgrade.policy)")
     p.add_argument("--memory-mib", type=int, help="memory limit of the notebook's kernel in MiB")
     p.add_argument("--no-sandbox", action="store_true", help=NO_SANDBOX)
+    p.add_argument("--profile", action="store_true", help="print the seconds each phase took "
+                   "(start-up and imports, reading, kernel start, cells, hidden checks, writing) "
+                   "and the number of hidden-check round trips to the kernel, to stderr as JSON")
     p.set_defaults(run=cmd_grade)
 
     p = sub.add_parser("release", help="regenerate assignments/ from solutions/ and check for leaks")
@@ -97,7 +128,8 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="grade a synthetic class end to end")
     p.add_argument("assignment", nargs="*")
     p.add_argument("--out", default="convgrade-demo", help="folder for the demo course run")
-    p.add_argument("--students", type=int, default=30)
+    p.add_argument("--students", type=int, help="size of the synthetic class (default 12, "
+                   "at least 3)")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     p.set_defaults(run=cmd_demo)
     return top

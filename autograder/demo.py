@@ -1,4 +1,4 @@
-"""``convgrade demo``: the whole flow on a synthetic class of 30 students.
+"""``convgrade demo``: the whole flow on a synthetic class (12 students by default).
 
 Builds ``submitted/`` from the catalogue (correct in various styles, partly right, wrong in
 the typical ways, blank, one cheater), autogrades it in parallel on an SQLite gradebook,
@@ -19,8 +19,28 @@ from .sandbox import unavailable
 from .course import Course
 from .students import synthetic_class
 
+# the solution, a blank notebook, a cheater, and each generated kind (correct in an own
+# style, partly right, wrong throughout) at least twice: all seven assignments in a few
+# minutes on 2 cores
+DEFAULT_STUDENTS = 12
 
-def demo(root=None, out="convgrade-demo", students=30, jobs=2, assignments=()) -> int:
+
+def demo(root=None, out="convgrade-demo", students=None, jobs=2, assignments=(),
+         workers=None) -> int:
+    """``convgrade demo``; ``workers``: a pool from ``workers.start_workers`` started earlier
+    (shut down here however the demo ends)."""
+    try:
+        return _demo(root, out, students, jobs, assignments, workers)
+    finally:
+        if workers is not None:
+            workers.shutdown()
+
+
+def _demo(root, out, students, jobs, assignments, workers) -> int:
+    students = DEFAULT_STUDENTS if students is None else students
+    if students < 3:
+        raise SystemExit("convgrade demo: --students must be at least 3 (the solution, a blank "
+                         "notebook and a cheater come first)")
     course = Course.find(root)
     console = Console()
     class_dir = Path(out).resolve()
@@ -44,7 +64,8 @@ def demo(root=None, out="convgrade-demo", students=30, jobs=2, assignments=()) -
     if reason:                # synthetic students: showing the flow beats stopping here
         console.print(f"[b]unsandboxed[/b]: {escape(reason)}; the demo grades its synthetic "
                       "class outside the sandbox")
-    failed = grade_class(course, class_dir, ids, jobs, console, sandboxed=not reason)
+    failed = grade_class(course, class_dir, ids, jobs, console, sandboxed=not reason,
+                         workers=workers)
     config = class_config(course, class_dir)
     export_csv(config, class_dir / "grades.csv")
     console.print(score_table(config, ids, sorted(notes), notes))

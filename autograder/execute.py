@@ -20,17 +20,18 @@ from pathlib import Path
 
 from jupyter_core.utils import run_sync
 from nbclient.exceptions import CellExecutionComplete, CellTimeoutError, DeadKernelError
+from nbconvert.preprocessors import ExecutePreprocessor
+from nbformat import NotebookNode
 from nbformat.v4 import new_markdown_cell, new_output
-from nbgrader import utils
-from nbgrader.coursedir import CourseDirectory
-from nbgrader.preprocessors import Execute
-from traitlets import Bool, Integer, List, Unicode
+from traitlets import Bool, Dict, Integer, List, Unicode
 
 from . import hidden_inputs, policy, sanitize
 from .checks import CheckFailed, seeded
+from .phases import Phases
 from .remote import Connection, KernelFunction, KernelGone, ShortcutUsed, StudentError
-from .restore import grade_id, is_student_cell
-from .sandbox import Jail, Limits, SandboxedKernelManager, SandboxUnavailable, unavailable
+from .restore import grade_id, is_grade, is_solution, is_student_cell
+from .sandbox import (Jail, Limits, SandboxedKernelManager, SandboxUnavailable, missing,
+                      start_standby, take_standby, unavailable)
 from .shortcuts import SourcePolicy
 from .submission import collect_files
 
@@ -51,7 +52,7 @@ def split_hidden(source: str):
 
 
 def is_test_cell(cell) -> bool:
-    return cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell)
+    return cell.cell_type == "code" and is_grade(cell) and not is_solution(cell)
 
 
 class StudentNamespace(dict):
@@ -90,11 +91,21 @@ def verdict_outputs(outputs, passed: bool, message: str):
     return kept
 
 
-class ExecuteWithChecks(Execute):
-    """nbgrader's ``Execute`` with test cells judged in the grader process."""
+class ExecuteWithChecks(ExecutePreprocessor):
+    """Executing a notebook as nbgrader's ``Execute`` does, with test cells judged in the
+    grader process. It is nbconvert's executor with nbgrader's settings (errors do not stop
+    the notebook; a cell that times out is interrupted and marked), so that ``convgrade grade``
+    runs without importing nbgrader, and nbgrader's autograde takes it as one of its steps."""
 
+    enabled = Bool(True, help="use this step when nbgrader runs its pipeline").tag(config=True)
     timeout = Integer(policy.CELL_TIMEOUT, allow_none=True,
                       help="seconds one notebook cell may run").tag(config=True)
+    interrupt_on_timeout = Bool(True).tag(config=True)
+    allow_errors = Bool(True).tag(config=True)
+    raise_on_iopub_timeout = Bool(True).tag(config=True)
+    error_on_timeout = Dict({"ename": "CellTimeoutError", "evalue": "",
+                             "traceback": ["CellTimeoutError: No reply from kernel before timeout"]}
+                            ).tag(config=True)
     call_timeout = Integer(policy.CALL_TIMEOUT, help="seconds for one batch of calls into "
                            "a student function").tag(config=True)
     notebook_timeout = Integer(policy.NOTEBOOK_TIMEOUT, help="wall-clock seconds for the "
@@ -106,15 +117,27 @@ class ExecuteWithChecks(Execute):
     sandbox = Bool(True, help="run the kernel in the sandbox; False grades unsandboxed and "
                    "says so in every result").tag(config=True)
     startup_timeout = Integer(policy.KERNEL_START_TIMEOUT).tag(config=True)
+    standby = Bool(False, help="start the next notebook's kernel as soon as this one is done "
+                   "(for a process that grades many notebooks)").tag(config=True)
     refused_files = List(Unicode(), help="one line per file of the submission that was not "
                          "copied for grading (a link, device, FIFO, or over a limit)").tag(config=True)
     kernel_manager_class = SandboxedKernelManager
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # the kernel's own chatter on stderr (e.g. transport warnings) is not the student's
-        self.extra_arguments = [*self.extra_arguments, "--IPKernelApp.log_level=ERROR"]
+        self.shutdown_kernel = "immediate"      # the jail is thrown away: no polite shutdown
         self.kernel_name = "python3"
+
+    def on_cell_executed(self, **kwargs):
+        """A cell whose reply is an error but whose outputs show none (a time-out) gets one."""
+        cell, reply = kwargs["cell"], kwargs["execute_reply"]
+        content = reply.get("content", {}) if isinstance(reply, dict) else {}
+        if content.get("status") == "error" and not any(
+                out.get("output_type") == "error" and out.get("ename") == content.get("ename")
+                for out in cell.outputs):
+            cell.outputs.append(NotebookNode(output_type="error", ename=content.get("ename", ""),
+                                             evalue=content.get("evalue", ""),
+                                             traceback=content.get("traceback") or ["error"]))
 
     @property
     def limits(self) -> Limits:
@@ -125,12 +148,34 @@ class ExecuteWithChecks(Execute):
 
     def preprocess(self, nb, resources=None, km=None):
         """Read the submission, then execute it in a fresh jail."""
+        self.phases = Phases()
+        resources = resources if resources is not None else {}
+        with self.phases("reading the source"):
+            self._prepare(nb, resources)
+        try:
+            nb, resources = super().preprocess(nb, resources, km)
+        except (RuntimeError, TimeoutError, DeadKernelError) as error:
+            if self.connection is not None and self.connection.comm_id is not None:
+                raise
+            if self.sandbox and unavailable():       # now find out why, with a jail of its own
+                raise SandboxUnavailable(unavailable()) from None
+            raise KernelStartFailed(f"the notebook's kernel could not start ({error})") from None
+        if self.standby:
+            start_standby(self.jail)
+        nb.metadata.setdefault("convgrade", {})["events"] = list(self.events)
+        if self.events:                 # say it where students and graders read: the feedback
+            notes = "\n".join(f"- {html.escape(event)}" for event in self.events)
+            nb.cells.insert(0, new_markdown_cell(f"**Notes from the grader**\n\n{notes}",
+                                                 metadata={"convgrade": "notes"}))
+        return nb, resources
+
+    def _prepare(self, nb, resources):
+        """Everything decided before the kernel starts, from what the grader holds."""
         self._dead = None
         self._started = time.monotonic()
         self.events = []
         self._output_used, self._truncated = {}, set()
         self.connection = None
-        resources = resources or {}
         files = self._kernel_files(resources)
         student = [(index, cell) for index, cell in enumerate(nb.cells) if is_student_cell(cell)]
         graded = [grade_id(cell) for _, cell in student if grade_id(cell)]
@@ -142,21 +187,10 @@ class ExecuteWithChecks(Execute):
             self.events.append(hidden_inputs.PREDICTABLE)
         if not self.sandbox:
             self.events.append(UNSANDBOXED)
-        elif unavailable():
-            raise SandboxUnavailable(unavailable())
-        self.jail = Jail(limits=self.limits, files=files, sandboxed=self.sandbox)
-        try:
-            nb, resources = super().preprocess(nb, resources, km)
-        except (RuntimeError, TimeoutError, DeadKernelError) as error:
-            if self.connection is not None and self.connection.comm_id is not None:
-                raise
-            raise KernelStartFailed(f"the notebook's kernel could not start ({error})") from None
-        nb.metadata.setdefault("convgrade", {})["events"] = list(self.events)
-        if self.events:                 # say it where students and graders read: the feedback
-            notes = "\n".join(f"- {html.escape(event)}" for event in self.events)
-            nb.cells.insert(0, new_markdown_cell(f"**Notes from the grader**\n\n{notes}",
-                                                 metadata={"convgrade": "notes"}))
-        return nb, resources
+        elif missing():
+            raise SandboxUnavailable(missing())
+        self.kernel_files = files
+        self.jail = Jail(limits=self.limits, sandboxed=self.sandbox)
 
     def _kernel_files(self, resources) -> dict:
         """The files the kernel starts with: the release's data files (``metadata.path``)
@@ -167,6 +201,7 @@ class ExecuteWithChecks(Execute):
         folders = [resources.get("metadata", {}).get("path")]
         info = resources.get("nbgrader", {})
         if info.get("student") and info.get("assignment"):
+            from nbgrader.coursedir import CourseDirectory     # graded by nbgrader: it is loaded
             coursedir = CourseDirectory(config=self.config)
             folders.append(coursedir.format_path(coursedir.submitted_directory,
                                                  info["student"], info["assignment"]))
@@ -181,25 +216,51 @@ class ExecuteWithChecks(Execute):
         """Where the course secret lives: the folder holding the source notebooks."""
         if resources.get("course_root"):
             return Path(resources["course_root"])
+        from nbgrader.coursedir import CourseDirectory
         coursedir = CourseDirectory(config=self.config)
         return Path(coursedir.root, coursedir.source_directory).resolve().parent
 
     def create_kernel_manager(self):
-        km = super().create_kernel_manager()
-        km.jail = self.jail
+        """A kernel started ahead for this submission if there is one, else a new one; and
+        the next one starts as soon as this notebook is done (``standby``)."""
+        km = take_standby(self.jail)
+        if km is None:
+            km = super().create_kernel_manager()
+            km.jail = self.jail
         return km
+
+    async def async_start_new_kernel(self, **kwargs):
+        with self.phases("kernel start"):
+            return await super().async_start_new_kernel(**kwargs)
+
+    async def async_start_new_kernel_client(self):
+        with self.phases("kernel start"):
+            return await super().async_start_new_kernel_client()
+
+    async def _async_cleanup_kernel(self):
+        with self.phases("kernel stop"):
+            return await super()._async_cleanup_kernel()
+
+    start_new_kernel = run_sync(async_start_new_kernel)
+    start_new_kernel_client = run_sync(async_start_new_kernel_client)
+    _cleanup_kernel = run_sync(_async_cleanup_kernel)
 
     # -- running the cells ------------------------------------------------------------------
 
     def output(self, outs, msg, display_id, cell_index):
-        """Keep at most ``output_limit`` bytes of output per cell: a flood costs memory, not points."""
-        used = self._output_used.get(cell_index, 0) + len(json.dumps(msg.get("content", {})))
-        self._output_used[cell_index] = used
-        if used <= self.output_limit:
+        """Keep at most ``output_limit`` bytes and ``policy.OUTPUT_COUNT_LIMIT`` outputs per
+        cell: a flood costs neither points nor the grader's time (past the limit a message is
+        dropped unread)."""
+        if cell_index in self._truncated:
+            return None
+        used, count = self._output_used.get(cell_index, (0, 0))
+        used, count = used + len(json.dumps(msg.get("content", {}))), count + 1
+        self._output_used[cell_index] = (used, count)
+        if used <= self.output_limit and count <= policy.OUTPUT_COUNT_LIMIT:
             return super().output(outs, msg, display_id, cell_index)
-        if cell_index not in self._truncated:
-            self._truncated.add(cell_index)
-            outs.append(_stream(f"\n[output beyond {self.output_limit} bytes dropped by the grader]\n"))
+        self._truncated.add(cell_index)
+        outs.append(_stream(f"\n[output beyond {self.output_limit} bytes or "
+                            f"{policy.OUTPUT_COUNT_LIMIT} outputs dropped by the grader]\n"))
         return None
 
     def process_message(self, msg, cell, cell_index):
@@ -217,23 +278,27 @@ class ExecuteWithChecks(Execute):
 
     def preprocess_cell(self, cell, resources, index):
         if index == 0 and self.connection is None:
-            connection = Connection(self.km, self.kc, self.call_timeout)
-            run_sync(connection.open)()
-            self.connection = connection
+            with self.phases("kernel start"):
+                connection = Connection(self.km, self.kc, self.call_timeout)
+                run_sync(connection.open)(self.kernel_files)
+                self.connection = connection
         if not self._dead and time.monotonic() - self._started > self.notebook_timeout:
             self._dead = f"the notebook time limit of {self.notebook_timeout} s was reached"
             self.events.append(self._dead)
         if not is_test_cell(cell):
-            self._execute(cell, resources, index)
+            with self.phases("cells"):
+                self._execute(cell, resources, index)
             if cell.cell_type == "code":
                 cell.outputs = sanitize.clean_outputs(cell.outputs)
             return cell, self.resources
         source = cell.source
         visible, hidden = split_hidden(source)
         cell.source = visible
-        self._execute(cell, resources, index)
+        with self.phases("cells"):
+            self._execute(cell, resources, index)
         cell.source = source
-        passed, message = self._judge(hidden, grade_id(cell))
+        with self.phases("hidden checks"):
+            passed, message = self._judge(hidden, grade_id(cell))
         cell.outputs = verdict_outputs(cell.outputs, passed, message)
         return cell, self.resources
 

@@ -1,22 +1,21 @@
 """Grade one submitted notebook, no gradebook needed: restore, execute, score.
 
 This is what ``convgrade grade`` (CI, Gradescope) runs; ``convgrade autograde`` runs the same
-two steps inside nbgrader's pipeline. Scores come from nbgrader's own ``determine_grade`` on
-the outputs the grader wrote.
+two steps inside nbgrader's pipeline. A test cell scores its points when the grader's verdict
+passed it (as nbgrader's own ``determine_grade`` reads the outputs the grader wrote); nbgrader
+itself is not imported here, so a single notebook starts grading sooner.
 """
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
 import nbformat
-from nbgrader import utils
 
 from .course import Course, CourseError
 from .execute import ExecuteWithChecks, KernelStartFailed
 from .sandbox import SandboxUnavailable, sweep
-from .restore import grade_id, restore
+from .restore import grade_id, is_grade, is_solution, nbgrader_metadata, restore
 
 from .submission import CannotGrade, load_submission
 
@@ -40,15 +39,18 @@ def grade_notebook(path, assignment=None, course=None, **limits):
     ``limits`` are ExecuteWithChecks options (``timeout``, ``memory_limit``, ...)."""
     path = Path(path)
     started = time.monotonic()
+    reading = time.perf_counter()
     try:
         course = course or Course.find()
         nb = load_submission(path)
         assignment = assignment or guess_assignment(course, path, nb)
         source_nb = nbformat.read(course.source_notebook(assignment), as_version=4)
-    except CourseError as error:
+        release_nb = nbformat.read(course.release_notebook(assignment), as_version=4)
+    except (CourseError, OSError) as error:
         raise CannotGrade(str(error)) from None
-    restored, notes = restore(nb, source_nb)
+    restored, notes = restore(nb, source_nb, release_nb)
     sweep()
+    reading = time.perf_counter() - reading
     # the kernel starts with the small data files the release ships beside the notebook
     executor = ExecuteWithChecks(**limits)
     resources = {"metadata": {"path": str(course.assignments / assignment)},
@@ -60,32 +62,44 @@ def grade_notebook(path, assignment=None, course=None, **limits):
                           "--no-sandbox grades anyway, unsandboxed") from None
     except KernelStartFailed as error:  # no kernel: nothing was graded, so no score either
         raise CannotGrade(f"{path}: {error}") from None
-    results = score(restored, notes + restored.metadata.get("convgrade", {}).get("events", []))
+    stubs = {grade_id(c): c.source for c in release_nb.cells if is_solution(c) and grade_id(c)}
+    results = score(restored, notes + restored.metadata.get("convgrade", {}).get("events", []),
+                    stubs)
     results["execution_time"] = round(time.monotonic() - started, 2)
     results["assignment"] = assignment
+    executor.phases.add("reading the submission", reading)
+    restored.metadata.setdefault("convgrade", {})["phases"] = executor.phases.rounded()
+    # round trips of hidden-check calls to the kernel (each carries a batch of cases)
+    restored.metadata["convgrade"]["kernel_calls"] = getattr(executor.connection, "calls", 0)
     return results, restored
 
 
-def score(nb, notes=()) -> dict:
+def score(nb, notes=(), stubs=None) -> dict:
+    """Gradescope's results from a graded notebook: a test cell scores its points unless the
+    grader's verdict is an error output; a written answer counts 0 here (graded by hand),
+    noted "no answer given" when it is still the released stub (``stubs``: grade_id -> text)."""
     tests, total, maximum = [], 0.0, 0.0
     for cell in nb.cells:
-        if not utils.is_grade(cell):
+        if not is_grade(cell):
             continue
-        points, max_points = utils.determine_grade(cell)
         gid = grade_id(cell)
-        if utils.is_solution(cell):
-            output = ("manually graded: scored by the instructor later" if points is None
-                      else "manually graded: no answer given")
+        max_points = float(nbgrader_metadata(cell).get("points") or 0)
+        if is_solution(cell):
+            blank = (stubs or {}).get(gid) == cell.source
+            output = ("manually graded: no answer given" if blank
+                      else "manually graded: scored by the instructor later")
             points = 0.0
         else:
+            failed = any(out.get("output_type") == "error" for out in cell.get("outputs", []))
+            points = 0.0 if failed else max_points
             output = _verdict_text(cell)
-        test = {"name": gid, "score": float(points), "max_score": float(max_points),
+        test = {"name": gid, "score": points, "max_score": max_points,
                 "output": output[:2000], "visibility": "visible"}
-        if not utils.is_solution(cell):
+        if not is_solution(cell):
             test["status"] = "passed" if points == max_points else "failed"
         tests.append(test)
-        total += float(points)
-        maximum += float(max_points)
+        total += points
+        maximum += max_points
     return {"score": round(total, 4), "max_score": round(maximum, 4), "tests": tests,
             "output": "\n".join(notes)[:4000]}
 

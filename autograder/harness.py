@@ -14,6 +14,7 @@ during a graded call goes nowhere the grader reads. Outside the sandbox this fil
 ``convgrade.harness``; inside it, ``convgrade_kernel.harness`` beside its ``wire``.
 """
 import builtins
+import os
 import signal
 import sys
 import threading
@@ -30,14 +31,31 @@ _getattr, _isinstance, _str, _type, _BaseException = (builtins.getattr, builtins
 
 
 def load_ipython_extension(shell):
-    """Register the comm target with the kernel (IPython calls this at start-up)."""
-    shell.kernel.comm_manager.register_target(TARGET, lambda comm, message: _open(shell, comm, message))
+    """Register the comm target with the kernel (IPython calls this at start-up), and import
+    what every notebook of the course imports first, while no submission is waiting yet."""
+    home = os.getcwd()
+    shell.kernel.comm_manager.register_target(
+        TARGET, lambda comm, message: _open(shell, home, comm, message))
+    try:
+        import matplotlib.pyplot  # noqa: F401
+    except Exception:  # noqa: BLE001 - a notebook that needs it will say so itself
+        pass
 
 
-def _open(shell, comm, message):
+def _open(shell, home, comm, message):
+    """The grader's connection: the settings, then the submission's files into ``home``."""
     settings = message["content"]["data"]
     bounds = wire.Bounds.from_json(settings["bounds"])
     monitor = Monitor(settings["convolutions"], settings["c_functions"])
+    buffers = message.get("buffers") or []
+    for name, index in settings.get("files", []):
+        parts = name.split("/")
+        if name.startswith("/") or ".." in parts or not all(parts):
+            continue
+        path = os.path.join(home, *parts)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as handle:
+            handle.write(buffers[index])
 
     def on_call(msg):
         call = wire.unpack_call(msg["content"]["data"], msg.get("buffers") or [], bounds)

@@ -1,15 +1,57 @@
 """nbgrader's Python API, configured from the course's own ``nbgrader_config.py``."""
 from __future__ import annotations
 
+import functools
+import json
 import logging
 import os
 import sys
 import tempfile
 from pathlib import Path
+from types import SimpleNamespace
 
+import jsonschema
+import nbgrader.api
+import nbgrader.nbgraderformat.common
 from nbgrader.apps import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
+from nbgrader.dbutil import ALEMBIC_DIR
 from traitlets.config.loader import PyFileConfigLoader
+
+
+def alembic_head() -> str:
+    """The gradebook schema's newest revision, which nbgrader stamps on every new gradebook:
+    read from nbgrader's own migration scripts with alembic's Python API. nbgrader runs the
+    ``alembic`` program for it instead, which takes seconds and needs the virtual
+    environment's ``bin`` on PATH."""
+    from alembic.script import ScriptDirectory
+    return ScriptDirectory(ALEMBIC_DIR).get_current_head()
+
+
+nbgrader.api.get_alembic_version = alembic_head
+
+
+@functools.lru_cache(maxsize=8)
+def _metadata_validator(schema_json: str):
+    schema = json.loads(schema_json)
+    validator = jsonschema.validators.validator_for(schema)
+    validator.check_schema(schema)
+    return validator(schema)
+
+
+def validate_metadata(instance, schema) -> None:
+    """``jsonschema.validate`` with the schema checked and its validator built once.
+    nbgrader validates every cell's nbgrader metadata against its one schema, and
+    ``jsonschema.validate`` checks the schema itself again on every call: a tenth of a
+    second per notebook. Raises the error ``jsonschema.validate`` would raise."""
+    validator = _metadata_validator(json.dumps(schema, sort_keys=True))
+    error = jsonschema.exceptions.best_match(validator.iter_errors(instance))
+    if error is not None:
+        raise error
+
+
+# the only use nbgrader's metadata validators make of jsonschema
+nbgrader.nbgraderformat.common.jsonschema = SimpleNamespace(validate=validate_metadata)
 
 
 def course_config(course_root, db_path=None, **course_dir):

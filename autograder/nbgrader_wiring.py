@@ -12,9 +12,17 @@ from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Clea
                                     ClearOutput, DeduplicateIds, GetGrades, IgnorePattern,
                                     LimitOutput, OverwriteKernelspec, SaveAutoGrades)
 
-from . import policy
+from pathlib import Path
+
+import nbformat
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Unicode
+
+from . import nbgrader_api  # noqa: F401 - stamps new gradebooks without running ``alembic``
 from .execute import ExecuteWithChecks
-from .restore import RestoreFromSource
+from .feedback import FeedbackExporter
+from .restore import restore
 from .sanitize import SanitizeStudentContent
 
 
@@ -31,8 +39,50 @@ def configure(c, root=None):
     c.Autograde.autograde_preprocessors = [ExecuteWithChecks, IgnorePattern, ClearMetadataPreprocessor,
                                            LimitOutput, SaveAutoGrades, AssignLatePenalties,
                                            CheckCellMetadata, SanitizeStudentContent]
-    c.Execute.timeout = policy.CELL_TIMEOUT
     c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, SanitizeStudentContent,
                                         CSSHTMLHeaderPreprocessor]
+    c.GenerateFeedback.exporter_class = FeedbackExporter
     c.ClearHiddenTests.enforce_metadata = False
     return c
+
+
+class SubmissionError(Exception):
+    """A submitted notebook nbgrader must not grade (the reason is one line)."""
+
+
+class RestoreFromSource(NbGraderPreprocessor):
+    """nbgrader preprocessor form of :func:`restore`, used instead of ``OverwriteCells``.
+
+    The source notebook is ``source_path`` when set, else found through nbgrader's course
+    directory from the assignment and notebook being autograded. A submitted notebook that is
+    a symbolic link is not graded: nbgrader has read it through the link, and what it points
+    to may be anything the grader can read (the solutions, another student's notebook).
+    """
+
+    source_path = Unicode("", help="source notebook to restore from").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        info = resources.get("nbgrader", {})
+        coursedir = CourseDirectory(config=self.config)
+        if all(info.get(key) for key in ("student", "assignment", "notebook")):
+            submitted = Path(coursedir.format_path(coursedir.submitted_directory,
+                                                   info["student"], info["assignment"]),
+                             f"{info['notebook']}.ipynb")
+            if submitted.is_symlink():
+                raise SubmissionError(f"{info['student']}/{info['assignment']}/{submitted.name} is "
+                                      "a symbolic link, not a notebook: it was not graded")
+        path = self.source_path
+        if not path:
+            path = coursedir.format_path(coursedir.source_directory, ".", info["assignment"]) + \
+                f"/{info['notebook']}.ipynb"
+        source_nb = nbformat.read(path, as_version=4)
+        release = Path(coursedir.format_path(coursedir.release_directory, ".", info["assignment"]),
+                       f"{info['notebook']}.ipynb")
+        release_nb = nbformat.read(release, as_version=4) if release.is_file() else None
+        restored, notes = restore(nb, source_nb, release_nb)
+        for note in notes:
+            self.log.warning(note)
+        if isinstance(nb.get("metadata"), dict):
+            restored.metadata = nb.metadata
+        restored.metadata["convgrade"] = {"repairs": notes}
+        return restored, resources

@@ -110,6 +110,9 @@ WORK_FOLDER_BYTES = 256 * 2**20
 TMP_FOLDER_BYTES = 64 * 2**20
 #: Bytes of output kept per cell.
 OUTPUT_LIMIT = 2**20
+#: Output messages kept per cell: each costs the grader a schema check, so a flood of tiny
+#: ones (``display`` in a loop) is cut by count as well as by size.
+OUTPUT_COUNT_LIMIT = 2000
 
 # -- what the grader reads from a submission --------------------------------------------------
 
@@ -149,6 +152,9 @@ SYMBOLIC_MEMORY = 2 * 2**30
 #: Python distributions the kernel may import (with what they depend on); nothing else of the
 #: grader's environment is visible to it. The notebooks tell students what is available.
 KERNEL_PACKAGES = ("ipykernel", "numpy", "scipy", "sympy", "matplotlib")
+#: What those depend on but a graded kernel does without: the debugger (nobody debugs a
+#: graded kernel, and loading it costs every kernel's start-up).
+KERNEL_PACKAGES_LEFT_OUT = ("debugpy",)
 #: System folders and files the kernel sees, read-only (where they exist), besides the Python
 #: installation it runs on.
 KERNEL_SYSTEM_PATHS = ("/usr/lib", "/usr/lib64", "/usr/lib32", "/usr/libx32", "/usr/bin",

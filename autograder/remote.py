@@ -63,15 +63,19 @@ class Connection:
         self.kc.shell_channel.send(msg)
         return msg["header"]["msg_id"]
 
-    async def open(self) -> None:
-        """Open the comm and wait for the harness to say it is ready; RuntimeError if it never
-        does (the kernel could not load its half of the protocol: a grader problem)."""
+    async def open(self, files: dict = None) -> None:
+        """Open the comm, hand the kernel the submission's ``files`` (``{relative name:
+        bytes}``, written into its home), and wait for the harness to say it is ready;
+        RuntimeError if it never does (the kernel could not load its half of the protocol:
+        a grader problem)."""
         import uuid
         self.comm_id = uuid.uuid4().hex
+        names = sorted(files or {})
         settings = {"bounds": self.bounds.to_json(), "convolutions": list(policy.CONVOLUTIONS),
-                    "c_functions": list(policy.CONVOLUTION_C_FUNCTIONS)}
+                    "c_functions": list(policy.CONVOLUTION_C_FUNCTIONS),
+                    "files": [[name, index] for index, name in enumerate(names)]}
         msg_id = self._send("comm_open", {"comm_id": self.comm_id, "target_name": TARGET,
-                                          "data": settings})
+                                          "data": settings}, [files[name] for name in names])
         try:
             data, _ = await self._wait(msg_id, policy.KERNEL_START_TIMEOUT)
         except StudentError as error:
@@ -109,7 +113,9 @@ class Connection:
             except Exception as error:  # noqa: BLE001 - a message that cannot even be read
                 raise StudentError(f"the kernel broke the message protocol ({type(error).__name__})") from None
             seen += 1
-            if seen > policy.MESSAGES_PER_CALL:
+            if seen > policy.MESSAGES_PER_CALL:      # stop the flood, not just this wait
+                if interrupt:
+                    await self._interrupt(msg_id)
                 raise StudentError(f"the kernel sent more than {policy.MESSAGES_PER_CALL} messages "
                                    "during one call (flooding the grader)")
             found = _answer(msg, msg_id, self.comm_id)

@@ -10,13 +10,8 @@ types) ends in an extra cell or a dropped one with a note, never in an exception
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 
 import nbformat
-from nbgrader import utils
-from nbgrader.preprocessors import ClearSolutions, ComputeChecksums, NbGraderPreprocessor
-from nbgrader.coursedir import CourseDirectory
-from traitlets import Unicode
 
 from .submission import clean_text
 
@@ -39,6 +34,20 @@ def grade_id(cell):
     """A cell's nbgrader ``grade_id`` when it is a non-empty string, else ``None``."""
     gid = nbgrader_metadata(cell).get("grade_id")
     return gid if isinstance(gid, str) and gid else None
+
+
+def is_grade(cell) -> bool:
+    """A graded cell (a test cell, or a written answer graded by hand)."""
+    return nbgrader_metadata(cell).get("grade") is True
+
+
+def is_solution(cell) -> bool:
+    """An answer cell."""
+    return nbgrader_metadata(cell).get("solution") is True
+
+
+def is_locked(cell) -> bool:
+    return nbgrader_metadata(cell).get("locked") is True
 
 
 def is_student_cell(cell) -> bool:
@@ -70,19 +79,26 @@ def _scalar_text(value) -> str:
     return ""
 
 
-def skeleton(source_nb):
+def skeleton(source_nb, release_nb=None):
     """The source notebook with answer cells as released (stub + release checksum), so a
-    blank answer is recognised as blank, and test cells still holding their hidden part."""
-    released = copy.deepcopy(source_nb)
-    ClearSolutions().preprocess(released, {})
-    ComputeChecksums().preprocess(released, {})
+    blank answer is recognised as blank, and test cells still holding their hidden part.
+
+    The released cells come from ``release_nb`` (the course's release, made by nbgrader from
+    this very source); without it they are made here with nbgrader's own preprocessors."""
+    if release_nb is None:
+        from nbgrader.preprocessors import ClearSolutions, ComputeChecksums
+        release_nb = copy.deepcopy(source_nb)
+        ClearSolutions().preprocess(release_nb, {})
+        ComputeChecksums().preprocess(release_nb, {})
+    released = {grade_id(cell): cell for cell in release_nb.cells if grade_id(cell)}
     out = copy.deepcopy(source_nb)
-    for index, (cell, rel) in enumerate(zip(out.cells, released.cells)):
-        if utils.is_solution(cell):
-            out.cells[index] = rel
+    for index, cell in enumerate(out.cells):
+        rel = released.get(grade_id(cell), {})
+        if is_solution(cell):
+            out.cells[index] = copy.deepcopy(rel) if rel else cell
         else:
-            if utils.is_grade(cell) or utils.is_locked(cell):
-                cell.metadata.nbgrader["checksum"] = rel.metadata.get("nbgrader", {}).get("checksum")
+            if is_grade(cell) or is_locked(cell):
+                cell.metadata.nbgrader["checksum"] = nbgrader_metadata(rel).get("checksum")
             cell.metadata.setdefault("convgrade", {})[COURSE_MARK] = True
     return out
 
@@ -102,7 +118,7 @@ def extra_cell(cell, number: int, notes: list):
     return nbformat.v4.new_code_cell(text) if kind == "code" else nbformat.v4.new_markdown_cell(text)
 
 
-def restore(submission, source_nb):
+def restore(submission, source_nb, release_nb=None):
     """The notebook to grade: the source skeleton with the student's answers and extra cells.
 
     Returns ``(notebook, notes)``; ``notes`` lists what was repaired, for the feedback. Any
@@ -110,7 +126,7 @@ def restore(submission, source_nb):
     note, metadata of the wrong types counts as none (the cell is an extra cell), and a
     source of the wrong type is turned into text (:func:`source_text`).
     """
-    base = skeleton(source_nb)
+    base = skeleton(source_nb, release_nb)
     known = {grade_id(c) for c in base.cells if grade_id(c)}
     # the student's unchanged copies of the course's own cells (instructions, imports,
     # figures): the skeleton has them already, so they would only run twice
@@ -139,13 +155,13 @@ def restore(submission, source_nb):
     for cell in base.cells:
         gid = grade_id(cell)
         cells.extend(extras_before.get(gid, []))
-        if gid and utils.is_solution(cell):
+        if gid and is_solution(cell):
             if gid in answers:
                 cell = copy.deepcopy(cell)
                 cell.source = source_text(answers[gid].get("source", ""))
             else:
                 notes.append(f"answer cell {gid} is missing from the submission")
-        elif gid and utils.is_grade(cell) and gid not in answers:
+        elif gid and is_grade(cell) and gid not in answers:
             notes.append(f"test cell {gid} was missing and has been restored")
         cells.append(cell)
     cells.extend(pending)
@@ -153,42 +169,3 @@ def restore(submission, source_nb):
         cell["id"] = f"cell-{index}"
     base.cells = cells
     return base, notes
-
-
-class SubmissionError(Exception):
-    """A submitted notebook nbgrader must not grade (the reason is one line)."""
-
-
-class RestoreFromSource(NbGraderPreprocessor):
-    """nbgrader preprocessor form of :func:`restore`, used instead of ``OverwriteCells``.
-
-    The source notebook is ``source_path`` when set, else found through nbgrader's course
-    directory from the assignment and notebook being autograded. A submitted notebook that is
-    a symbolic link is not graded: nbgrader has read it through the link, and what it points
-    to may be anything the grader can read (the solutions, another student's notebook).
-    """
-
-    source_path = Unicode("", help="source notebook to restore from").tag(config=True)
-
-    def preprocess(self, nb, resources):
-        info = resources.get("nbgrader", {})
-        coursedir = CourseDirectory(config=self.config)
-        if all(info.get(key) for key in ("student", "assignment", "notebook")):
-            submitted = Path(coursedir.format_path(coursedir.submitted_directory,
-                                                   info["student"], info["assignment"]),
-                             f"{info['notebook']}.ipynb")
-            if submitted.is_symlink():
-                raise SubmissionError(f"{info['student']}/{info['assignment']}/{submitted.name} is "
-                                      "a symbolic link, not a notebook: it was not graded")
-        path = self.source_path
-        if not path:
-            path = coursedir.format_path(coursedir.source_directory, ".", info["assignment"]) + \
-                f"/{info['notebook']}.ipynb"
-        source_nb = nbformat.read(path, as_version=4)
-        restored, notes = restore(nb, source_nb)
-        for note in notes:
-            self.log.warning(note)
-        if isinstance(nb.get("metadata"), dict):
-            restored.metadata = nb.metadata
-        restored.metadata["convgrade"] = {"repairs": notes}
-        return restored, resources

@@ -25,6 +25,7 @@ share one; a folder whose grader was killed is swept by the next grader.
 """
 from __future__ import annotations
 
+import atexit
 import fcntl
 import functools
 import hashlib
@@ -36,7 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
@@ -46,6 +47,8 @@ from jupyter_client.manager import AsyncKernelManager
 from . import policy
 
 HOME = "/home/student"                 # the kernel's work folder, cwd and home
+#: What every kernel is started with: history in memory, and only its errors logged.
+KERNEL_ARGUMENTS = ("--HistoryManager.hist_file=:memory:", "--IPKernelApp.log_level=ERROR")
 PROTOCOL_PACKAGE = "convgrade_kernel"  # the kernel's half of the protocol, as the kernel imports it
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -71,13 +74,13 @@ class Limits:
                 "RLIMIT_NOFILE": self.open_files, "RLIMIT_CORE": 0}
 
 
-@dataclass
+@dataclass(frozen=True)
 class Jail:
-    """What one kernel gets: its limits and the files put into its work folder
-    (``{relative name: bytes}``). ``sandboxed=False`` runs the kernel as a plain process
-    (the instructor's explicit choice, recorded as "unsandboxed" in every result)."""
+    """What one kernel gets: its limits. ``sandboxed=False`` runs the kernel as a plain process
+    (the instructor's explicit choice, recorded as "unsandboxed" in every result). The files of
+    a submission are not part of it: they reach the kernel over the grader's connection, once
+    the submission is known, so a kernel can be started before (``start_standby``)."""
     limits: Limits = field(default_factory=Limits)
-    files: dict = field(default_factory=dict)
     sandboxed: bool = True
 
 
@@ -87,9 +90,9 @@ class SandboxUnavailable(RuntimeError):
 
 # -- availability -----------------------------------------------------------------------------
 
-@functools.lru_cache(maxsize=None)
-def unavailable() -> str:
-    """Why kernels cannot be sandboxed here, in one line; "" when they can."""
+def missing() -> str:
+    """What the sandbox plainly lacks here, in one line (no Linux, no bubblewrap, not root);
+    "" otherwise. Cheap: no jail is built (``unavailable`` builds one)."""
     if not sys.platform.startswith("linux"):
         return "the sandbox needs Linux (bubblewrap)"
     if not shutil.which("bwrap"):
@@ -98,6 +101,15 @@ def unavailable() -> str:
     if os.geteuid() != 0:
         return ("the sandbox gives every kernel a uid of its own, which needs root: run as "
                 "root (e.g. sudo, a container, Gradescope, CI)")
+    return ""
+
+
+@functools.lru_cache(maxsize=None)
+def unavailable() -> str:
+    """Why kernels cannot be sandboxed here, in one line; "" when they can (a jail is built
+    and run once per process to find out)."""
+    if missing():
+        return missing()
     slot = Slot.allocate()
     try:
         command, fds = jail_command(slot, Limits(), {}, [python_layout().python, "-c", "pass"],
@@ -230,14 +242,15 @@ def python_layout() -> PythonLayout:
 
 def kernel_packages() -> dict:
     """``{top-level name: host path}`` of every distribution in ``policy.KERNEL_PACKAGES`` and
-    what it needs (markers evaluated, no extras), as installed for the grader."""
+    what it needs (markers evaluated, no extras; ``policy.KERNEL_PACKAGES_LEFT_OUT`` left
+    out), as installed for the grader."""
     from packaging.requirements import Requirement
     from packaging.utils import canonicalize_name
 
     todo, found = list(policy.KERNEL_PACKAGES), {}
     while todo:
         name = canonicalize_name(todo.pop())
-        if name in found:
+        if name in found or name in policy.KERNEL_PACKAGES_LEFT_OUT:
             continue
         try:
             dist = metadata.distribution(name)
@@ -251,9 +264,10 @@ def kernel_packages() -> dict:
     entries = {}
     for dist in found.values():
         root = Path(dist.locate_file(""))
-        for item in dist.files or []:
-            top = item.parts[0]
-            if top not in ("..", "__pycache__") and not top.endswith(".pth"):
+        # the top of every path in the RECORD (read as text: thousands of files per package)
+        record = dist.read_text("RECORD") or ""
+        for top in {line.split(",", 1)[0].split("/", 1)[0] for line in record.splitlines()}:
+            if top and top not in ("..", "__pycache__") and not top.endswith(".pth"):
                 entries[top] = str(root / top)
     return {name: path for name, path in sorted(entries.items()) if os.path.exists(path)}
 
@@ -410,11 +424,11 @@ def matplotlib_cache() -> dict:
     built once in a jail and kept in the grader's cache folder, so that no kernel spends a
     second rebuilding it."""
     try:
-        import matplotlib
-    except ImportError:
+        version = metadata.version("matplotlib")
+    except metadata.PackageNotFoundError:
         return {}
     layout = python_layout()
-    tag = hashlib.sha256(f"{matplotlib.__version__}|{layout.prefix}|{layout.site_dirs}".encode()).hexdigest()[:16]
+    tag = hashlib.sha256(f"{version}|{layout.prefix}|{layout.site_dirs}".encode()).hexdigest()[:16]
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "convgrade" / f"matplotlib-{tag}"
     found = sorted(cache.glob("fontlist-*.json")) if cache.is_dir() else []
     if not found:
@@ -487,19 +501,18 @@ class SandboxedKernelManager(AsyncKernelManager):
         if self.jail.sandboxed:
             kernel = [python_layout().python, "-I", "-B", "-m", "ipykernel_launcher",
                       "-f", self.connection_file,
-                      f"--IPKernelApp.extensions={PROTOCOL_PACKAGE}.harness",
-                      *(extra_arguments or [])]
-            files = {**matplotlib_cache(), **self.jail.files}
-            command, self._launch_fds = jail_command(self.slot, self.jail.limits, files, kernel)
+                      f"--IPKernelApp.extensions={PROTOCOL_PACKAGE}.harness", *KERNEL_ARGUMENTS]
+            command, self._launch_fds = jail_command(self.slot, self.jail.limits,
+                                                     matplotlib_cache(), kernel)
             return command
         home = self.slot.folder / "home"
         home.mkdir()
-        for name, content in self.jail.files.items():
+        for name, content in matplotlib_cache().items():
             (home / name).parent.mkdir(parents=True, exist_ok=True)
             (home / name).write_bytes(content)
         self._launch_fds = []
         return [sys.executable, "-s", "-B", "-m", "ipykernel_launcher", "-f", self.connection_file,
-                "--IPKernelApp.extensions=convgrade.harness", *(extra_arguments or [])]
+                "--IPKernelApp.extensions=convgrade.harness", *KERNEL_ARGUMENTS]
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
         fds = getattr(self, "_launch_fds", [])
@@ -517,6 +530,10 @@ class SandboxedKernelManager(AsyncKernelManager):
                 os.close(fd)
             self._launch_fds = []
 
+    async def _async_wait(self, pollinterval: float = 0.1) -> None:
+        # a jail dies at once with its bubblewrap: poll often rather than every 100 ms
+        await super()._async_wait(pollinterval=0.005)
+
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         try:
             await super()._async_cleanup_resources(restart=restart)
@@ -528,3 +545,49 @@ class SandboxedKernelManager(AsyncKernelManager):
         if self.slot is not None:
             self.slot.release()
             self.slot = None
+
+
+# -- a kernel started before its submission is known -----------------------------------------
+
+_standby = None
+
+
+def start_standby(jail: Jail) -> None:
+    """Start the next kernel now, in a jail of its own, so that its start-up (the jail, the
+    interpreter, ipykernel, numpy and matplotlib) overlaps what the grader does meanwhile. It
+    is handed to exactly one submission (``take_standby``) and never used again; one that is
+    never taken is stopped when the grader exits (or dies)."""
+    global _standby
+    if _standby is None:
+        from jupyter_core.utils import run_sync
+        km = SandboxedKernelManager(kernel_name="python3")
+        km.jail = jail
+        run_sync(km.start_kernel)()
+        _standby = km
+
+
+def take_standby(jail: Jail):
+    """The kernel started by ``start_standby``, if it is still alive and has ``jail``'s
+    limits; else None (and it is stopped)."""
+    global _standby
+    from jupyter_core.utils import run_sync
+    km, _standby = _standby, None
+    if km is None:
+        return None
+    if km.jail == jail and run_sync(km.is_alive)():
+        return km
+    run_sync(km.shutdown_kernel)(now=True)
+    return None
+
+
+@atexit.register
+def stop_standby() -> None:
+    """Stop the kernel ``start_standby`` started, if no submission took it."""
+    global _standby
+    if _standby is not None:
+        from jupyter_core.utils import run_sync
+        km, _standby = _standby, None
+        try:
+            run_sync(km.shutdown_kernel)(now=True)
+        except Exception:  # noqa: BLE001 - exiting anyway; the jail dies with this process
+            pass

@@ -21,7 +21,7 @@ from .students import correct_students, fill, solution_answers, wrong_students
 
 def _grade(job):
     path, assignment, root = job
-    results, _ = grade_notebook(path, assignment, Course(root))
+    results, _ = grade_notebook(path, assignment, Course(root), standby=True)
     return results
 
 

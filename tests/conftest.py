@@ -65,7 +65,7 @@ def _grade_job(job):
     from convgrade.course import Course
     from convgrade.grade import grade_notebook
     path, assignment, limits = job
-    results, _ = grade_notebook(path, assignment, Course(ROOT), **limits)
+    results, _ = grade_notebook(path, assignment, Course(ROOT), **{"standby": True, **limits})
     return results
 
 
@@ -73,7 +73,7 @@ def _graded_job(job):
     from convgrade.course import Course
     from convgrade.grade import grade_notebook
     path, assignment, limits = job
-    return grade_notebook(path, assignment, Course(ROOT), **limits)
+    return grade_notebook(path, assignment, Course(ROOT), **{"standby": True, **limits})
 
 
 def grade_many(paths, assignment="conv_layer", jobs=2, **limits):

@@ -64,3 +64,71 @@ def test_feedback_never_shows_hidden_tests(graded_class):
         assert "test_corr2d" in text                     # the test cells are there ...
         assert "HIDDEN TESTS" not in text and "convgrade.check" not in text  # ... their hidden part is not
         assert "check.test_" not in text
+
+
+PLANT = '''
+import builtins, os, subprocess, sys
+import numpy
+for _place in (os.path.expanduser("~/planted.txt"), "/tmp/planted.txt", "planted_cwd.txt",
+               "/dev/shm/planted.txt"):
+    try:
+        with open(_place, "w") as _f:
+            _f.write("state from an earlier submission")
+    except OSError:
+        pass
+numpy.PLANTED = builtins.PLANTED = True
+os.environ["PLANTED"] = "1"
+_sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)",
+                             "planted-sleeper"], start_new_session=True)
+import time
+for _ in range(100):                  # until it has exec'd and shows its command line
+    with open(f"/proc/{_sleeper.pid}/cmdline", "rb") as _f:
+        if b"planted-sleeper" in _f.read():
+            break
+    time.sleep(0.05)
+'''
+
+PROBE = '''
+import builtins, json, os
+import numpy
+def _found():
+    sleepers = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if b"planted-sleeper" in f.read():
+                    sleepers.append(pid)
+        except OSError:
+            pass
+    return {"home": os.path.exists(os.path.expanduser("~/planted.txt")),
+            "tmp": os.path.exists("/tmp/planted.txt"),
+            "cwd": os.path.exists("planted_cwd.txt"),
+            "shm": os.path.exists("/dev/shm/planted.txt"),
+            "numpy": hasattr(numpy, "PLANTED"), "builtins": hasattr(builtins, "PLANTED"),
+            "env": "PLANTED" in os.environ, "process": bool(sleepers)}
+print("PROBE:" + json.dumps(_found()))
+'''
+
+
+def test_state_planted_by_one_submission_is_gone_for_the_next_in_the_same_worker(tmp_path, course):
+    """One worker grades two submissions in a row (the second gets the kernel the worker
+    started in advance): what the first leaves in files, modules, the environment and
+    processes is not there for the second."""
+    from conftest import printed
+    class_dir = tmp_path / "class"
+    class_dir.mkdir()
+    shutil.copy(ROOT / "nbgrader_config.py", class_dir)
+    answers = solution_answers(source_nb())
+    first = next(iter(answers))
+    people = {"a_planter": {**answers, first: answers[first] + PLANT + PROBE},
+              "b_seeker": {**answers, first: answers[first] + PROBE}}
+    for sid, filled in people.items():
+        folder = class_dir / "submitted" / sid / "conv_layer"
+        folder.mkdir(parents=True)
+        nbformat.write(fill(release_nb(), filled), folder / "conv_layer.ipynb")
+    assert grade_class(course, class_dir, ["conv_layer"], jobs=1) == {}
+    seen = {sid: printed(nbformat.read(class_dir / "autograded" / sid / "conv_layer" /
+                                       "conv_layer.ipynb", 4), "PROBE:") for sid in people}
+    planted = {k for k, v in seen["a_planter"].items() if v}
+    assert planted >= {"home", "tmp", "cwd", "numpy", "builtins", "env", "process"}, seen
+    assert not any(seen["b_seeker"].values()), seen

@@ -47,3 +47,44 @@ def test_generate_autograde_feedback_export_validate(tmp_path):
     out = subprocess.run([*NBGRADER, "validate", str(released)], capture_output=True, text=True,
                          cwd=tmp_path, timeout=600)
     assert "NotImplementedError" in out.stdout + out.stderr
+
+
+def test_the_gradebook_is_stamped_with_the_revision_alembic_itself_reports():
+    """convgrade reads the schema's head in-process; the ``alembic`` program must agree."""
+    import tempfile
+    from nbgrader.dbutil import _temp_alembic_ini
+    from convgrade.nbgrader_api import alembic_head
+    with _temp_alembic_ini(f"sqlite:///{tempfile.gettempdir()}/unused.db") as ini:
+        out = subprocess.run([str(Path(sys.executable).parent / "alembic"), "-c", ini, "heads"],
+                             capture_output=True, text=True, check=True).stdout
+    assert alembic_head() == out.split()[0]
+
+
+def test_cell_metadata_is_judged_as_jsonschema_itself_judges_it():
+    """nbgrader's cell-metadata check, with its validator built once, accepts and rejects
+    exactly what ``jsonschema.validate`` does, with the same message."""
+    import json
+    import jsonschema
+    import nbgrader.nbgraderformat.common as common
+    from convgrade.nbgrader_api import validate_metadata
+    schema = json.loads((Path(common.root) / "v3.json").read_text())
+    good = {"grade": True, "solution": False, "locked": True, "points": 2, "grade_id": "t",
+            "schema_version": 3, "task": False}
+    cases = [good, {**good, "points": "two"}, {**good, "grade_id": 7}, {"grade": True},
+             {**good, "locked": None}, {**good, "extra": 1}, {}, [], "grade", {**good, "points": -1}]
+    rejected = 0
+    for case in cases:
+        try:
+            jsonschema.validate(case, schema)
+            expected = None
+        except jsonschema.ValidationError as error:
+            expected = error.message
+        try:
+            validate_metadata(case, schema)
+            got = None
+        except jsonschema.ValidationError as error:
+            got = error.message
+        assert got == expected, case
+        rejected += expected is not None
+    assert rejected >= 5                       # the table holds real rejections
+    assert common.jsonschema.validate is validate_metadata   # and nbgrader uses it

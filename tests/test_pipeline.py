@@ -161,3 +161,48 @@ def test_github_actions_and_identical_regrade(tmp_path, solution_path, solution_
     assert "| test_corr2d | 3 / 3 |" in text
     strip = lambda r: {k: v for k, v in r.items() if k != "execution_time"}  # noqa: E731
     assert strip(json.loads(again.read_text())) == strip(solution_graded[1])
+
+
+def test_a_flood_of_output_is_cut_by_size_and_by_count_and_costs_nothing(tmp_path, solution_graded):
+    """One answer cell displays thousands of tiny outputs, another prints megabytes: each
+    cell keeps at most the policy's outputs and bytes, says what was dropped, and the score
+    is the solution's."""
+    from conftest import grade_with_outputs
+    answers = solution_answers(source_nb())
+    first, second = list(answers)[:2]
+    count_flood = "\nfrom IPython.display import display\nfor _i in range(3 * %d):\n    display(_i)\n"
+    size_flood = "\nfor _i in range(3):\n    print('x' * %d)\n"
+    flooded = {**answers,
+               first: answers[first] + count_flood % policy.OUTPUT_COUNT_LIMIT,
+               second: answers[second] + size_flood % policy.OUTPUT_LIMIT}
+    path = write(fill(release_nb(), flooded), tmp_path / "conv_layer.ipynb")
+    [(results, nb)] = grade_with_outputs([path], jobs=1)
+    _, expected, _ = solution_graded
+    assert results["score"] == expected["score"] > 0
+    cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in nb.cells}
+    for gid in (first, second):
+        outputs = cells[gid].outputs
+        assert len(outputs) <= policy.OUTPUT_COUNT_LIMIT + 1
+        assert len(json.dumps(outputs)) <= policy.OUTPUT_LIMIT + 10_000
+        assert "dropped by the grader" in json.dumps(outputs[-1])
+    assert len(cells[first].outputs) > 100        # the cut comes after the limit, not before
+
+
+def test_profile_accounts_for_the_time_and_the_round_trips(solution_path):
+    """``--profile``: the phases are non-negative and fit in the command's wall time, and the
+    kernel was called at least once per test cell that has hidden checks."""
+    import subprocess
+    import sys
+    import time
+    started = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "convgrade.cli", "grade", str(solution_path),
+                           "--profile"], capture_output=True, text=True, cwd=ROOT, timeout=600)
+    wall = time.monotonic() - started
+    assert proc.returncode == 0, proc.stderr
+    profile = json.loads(proc.stderr.split("profile: ", 1)[1].splitlines()[0])
+    seconds = profile["seconds"]
+    assert {"start-up and imports", "kernel start", "cells", "hidden checks"} <= set(seconds)
+    assert all(value >= 0 for value in seconds.values())
+    assert sum(seconds.values()) <= wall
+    hidden_cells = [c for c in source_nb().cells if "BEGIN HIDDEN TESTS" in c.source]
+    assert profile["kernel_calls"] >= len(hidden_cells) > 0
