@@ -103,6 +103,8 @@ class ExecuteWithChecks(ExecutePreprocessor):
     interrupt_on_timeout = Bool(True).tag(config=True)
     allow_errors = Bool(True).tag(config=True)
     raise_on_iopub_timeout = Bool(True).tag(config=True)
+    iopub_timeout = Integer(policy.IOPUB_TIMEOUT, help="seconds to read a cell's remaining "
+                            "output after it finished").tag(config=True)
     error_on_timeout = Dict({"ename": "CellTimeoutError", "evalue": "",
                              "traceback": ["CellTimeoutError: No reply from kernel before timeout"]}
                             ).tag(config=True)
@@ -315,9 +317,13 @@ class ExecuteWithChecks(ExecutePreprocessor):
         except DeadKernelError:
             self._dead = (f"the kernel died in cell {name} (a hard exit, a crash, or the CPU "
                           f"limit of {self.cpu_limit} s)")
-        except CellTimeoutError:
-            self._dead = (f"cell {name} exceeded the time limit of {self.timeout} s and ignored "
-                          "the interrupt; the kernel was stopped")
+        except CellTimeoutError as error:
+            if "IOPub" in str(error):    # nbclient's only mark of this case is its message
+                self._dead = (f"cell {name} kept sending output for more than "
+                              f"{self.iopub_timeout} s after it finished; the kernel was stopped")
+            else:
+                self._dead = (f"cell {name} exceeded the time limit of {self.timeout} s and "
+                              "ignored the interrupt; the kernel was stopped")
             self._stop_kernel()
         except Exception as error:  # noqa: BLE001 - a kernel that breaks the protocol
             self._dead = f"the kernel broke the message protocol in cell {name} ({type(error).__name__})"

@@ -80,6 +80,10 @@ SOURCE_NAME_MEANINGS = 64
 CALL_TIMEOUT = 60
 #: Seconds one notebook cell may run.
 CELL_TIMEOUT = 60
+#: Seconds the grader may take to read what a cell sent after the cell finished (a backlog of
+#: output on a loaded machine must not read as a hung cell; a thread that keeps printing for
+#: a finished cell is cut off after this).
+IOPUB_TIMEOUT = 30
 #: Seconds the whole notebook may take, grader checks included.
 NOTEBOOK_TIMEOUT = 900
 #: Seconds a symbolic comparison of a student's expression may take (in a worker process).

@@ -20,8 +20,8 @@ from .students import correct_students, fill, solution_answers, wrong_students
 
 
 def _grade(job):
-    path, assignment, root = job
-    results, _ = grade_notebook(path, assignment, Course(root), standby=True)
+    path, assignment, root, standby = job
+    results, _ = grade_notebook(path, assignment, Course(root), standby=standby)
     return results
 
 
@@ -80,7 +80,8 @@ def run(course: Course, assignment: str, jobs: int = 2):
         for index, (_label, nb, _expect) in enumerate(todo):
             path = Path(tmp) / f"{index:03d}.ipynb"
             nbformat.write(nb, path)
-            paths.append((str(path), assignment, str(course.root)))
+            # a worker starts its next kernel early, except for the last ones (no next)
+            paths.append((str(path), assignment, str(course.root), index < len(todo) - jobs))
         with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
             graded = list(pool.map(_grade, paths))
     return [(label, results, check_expectations(results, expect))

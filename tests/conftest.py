@@ -65,7 +65,7 @@ def _grade_job(job):
     from convgrade.course import Course
     from convgrade.grade import grade_notebook
     path, assignment, limits = job
-    results, _ = grade_notebook(path, assignment, Course(ROOT), **{"standby": True, **limits})
+    results, _ = grade_notebook(path, assignment, Course(ROOT), **limits)
     return results
 
 
@@ -73,14 +73,22 @@ def _graded_job(job):
     from convgrade.course import Course
     from convgrade.grade import grade_notebook
     path, assignment, limits = job
-    return grade_notebook(path, assignment, Course(ROOT), **{"standby": True, **limits})
+    return grade_notebook(path, assignment, Course(ROOT), **limits)
+
+
+def _jobs(paths, assignment, jobs, limits) -> list:
+    """One task per path; the last ``jobs`` start no kernel for a next notebook (there is
+    none: a worker takes at most one of them)."""
+    last = len(paths) - jobs
+    return [(str(p), assignment, {"standby": index < last, **limits})
+            for index, p in enumerate(paths)]
 
 
 def grade_many(paths, assignment="conv_layer", jobs=2, **limits):
     """Grade notebooks in parallel through the real pipeline; results in order."""
     from concurrent.futures import ProcessPoolExecutor
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        return list(pool.map(_grade_job, [(str(p), assignment, limits) for p in paths]))
+        return list(pool.map(_grade_job, _jobs(paths, assignment, jobs, limits)))
 
 
 def grade_with_outputs(paths, assignment="conv_layer", jobs=2, **limits):
@@ -88,7 +96,7 @@ def grade_with_outputs(paths, assignment="conv_layer", jobs=2, **limits):
     read what the student's cells printed inside the kernel."""
     from concurrent.futures import ProcessPoolExecutor
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        return list(pool.map(_graded_job, [(str(p), assignment, limits) for p in paths]))
+        return list(pool.map(_graded_job, _jobs(paths, assignment, jobs, limits)))
 
 
 def printed(nb, tag: str):

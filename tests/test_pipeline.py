@@ -206,3 +206,20 @@ def test_profile_accounts_for_the_time_and_the_round_trips(solution_path):
     assert sum(seconds.values()) <= wall
     hidden_cells = [c for c in source_nb().cells if "BEGIN HIDDEN TESTS" in c.source]
     assert profile["kernel_calls"] >= len(hidden_cells) > 0
+
+
+def test_a_thread_that_keeps_printing_after_its_cell_costs_nothing(tmp_path, solution_graded):
+    """A thread started by an answer cell prints forever: every later cell still finishes
+    (the grader waits for each cell's end, not for silence), the output stays bounded, and
+    the score is the solution's."""
+    answers = solution_answers(source_nb())
+    first = next(iter(answers))
+    chatter = ("\nimport threading, time\n"
+               "def _chatter():\n    while True:\n        print('still here')\n        time.sleep(0.01)\n"
+               "threading.Thread(target=_chatter, daemon=True).start()\n")
+    path = write(fill(release_nb(), {**answers, first: answers[first] + chatter}),
+                 tmp_path / "conv_layer.ipynb")
+    [results] = grade_many([path], jobs=1, iopub_timeout=3)
+    _, expected, _ = solution_graded
+    assert results["score"] == expected["score"] > 0
+    assert "kept sending output" not in json.dumps(results)
