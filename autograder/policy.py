@@ -144,6 +144,8 @@ RESULT_INT_DIGITS = 1000
 RESULT_BYTES = 64 * 2**20
 #: Bytes of one message from the kernel (larger ones are dropped unread).
 MESSAGE_BYTES = 96 * 2**20
+#: Messages from a kernel queued for the grader before further ones are dropped.
+MESSAGES_QUEUED = 100_000
 #: Messages the grader reads from the kernel while it waits for one reply.
 MESSAGES_PER_CALL = 20_000
 #: Nodes of a student's sympy expression the grader will expand or simplify.

@@ -458,6 +458,16 @@ def matplotlib_cache() -> dict:
 
 # -- the kernel manager -----------------------------------------------------------------------
 
+def bound_sockets(context) -> None:
+    """Options for every socket ``context`` makes from now on: a message from the kernel over
+    ``policy.MESSAGE_BYTES`` is dropped unread (zmq's own check), and up to
+    ``policy.MESSAGES_QUEUED`` messages wait while the grader is busy (at zmq's default of
+    1000, a burst of output on a loaded machine overflows, and the message lost may be the
+    one that says a cell has finished)."""
+    context.setsockopt(zmq.MAXMSGSIZE, policy.MESSAGE_BYTES)
+    context.setsockopt(zmq.RCVHWM, policy.MESSAGES_QUEUED)
+
+
 class SandboxedKernelManager(AsyncKernelManager):
     """A Jupyter kernel manager that starts every kernel in a jail of its own (``jail``),
     talking to it over ``ipc`` sockets in the folder the two share; interrupts travel as
@@ -470,8 +480,14 @@ class SandboxedKernelManager(AsyncKernelManager):
         super().__init__(**kwargs)
         self.transport = "ipc"
         self.cache_ports = False
-        # every socket to the kernel drops messages over the bound unread (zmq's own check)
-        self.context.setsockopt(zmq.MAXMSGSIZE, policy.MESSAGE_BYTES)
+        bound_sockets(self.context)
+
+    def client(self, **kwargs):
+        """A client to the kernel whose sockets are bounded like the manager's (jupyter_client
+        gives every client a zmq context of its own, created here and closed with it)."""
+        kc = super().client(**kwargs)
+        bound_sockets(kc.context)
+        return kc
 
     @property
     def kernel_spec(self):

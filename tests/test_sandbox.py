@@ -365,3 +365,26 @@ def test_links_fifos_and_devices_in_a_submission_are_refused(tmp_path):
         assert name in feedback and "not copied" in feedback, name
     rows = list(csv.DictReader(open(tmp_path / "grades.csv")))
     assert [(r["student_id"], float(r["score"]), r["sandbox"]) for r in rows] == [("mallory", 20.0, "sandboxed")]
+
+
+def test_every_socket_the_grader_reads_a_kernel_through_is_bounded():
+    """The grader's sockets to a kernel (the manager's and its client's, which jupyter_client
+    gives a zmq context of its own) drop a message over ``policy.MESSAGE_BYTES`` unread and
+    queue up to ``policy.MESSAGES_QUEUED`` while the grader is busy."""
+    import zmq
+    from jupyter_core.utils import run_sync
+    km = sandbox.SandboxedKernelManager(kernel_name="python3")
+    km.jail = sandbox.Jail(sandboxed=not sandbox.missing())
+    run_sync(km.start_kernel)()
+    kc = km.client()
+    try:
+        kc.start_channels()
+        channels = [kc.shell_channel, kc.iopub_channel, kc.stdin_channel, kc.control_channel]
+        sockets = [channel.socket for channel in channels]
+        assert len(sockets) == 4
+        for sock in sockets:
+            assert sock.getsockopt(zmq.MAXMSGSIZE) == policy.MESSAGE_BYTES
+            assert sock.getsockopt(zmq.RCVHWM) == policy.MESSAGES_QUEUED
+    finally:
+        kc.stop_channels()
+        run_sync(km.shutdown_kernel)(now=True)
