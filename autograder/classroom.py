@@ -79,8 +79,33 @@ def is_done(class_dir, assignment, student) -> bool:
         return False
 
 
+def failure_marker(class_dir: Path, assignment: str, student: str) -> Path:
+    return Path(class_dir, ".convgrade", "not-graded", assignment, f"{student}.json")
+
+
+def mark_failed(class_dir, assignment, student, reason: str) -> None:
+    """Remember why a submission could not be graded, for the table and the CSV of later runs."""
+    path = failure_marker(class_dir, assignment, student)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"reason": reason}))
+
+
+def status(class_dir, assignment, student) -> str:
+    """"graded", "not graded: <reason>", or "no submission"."""
+    if is_done(class_dir, assignment, student):
+        return "graded"
+    if not Path(class_dir, "submitted", student, assignment).is_dir():
+        return "no submission"
+    try:
+        reason = json.loads(failure_marker(class_dir, assignment, student).read_text())["reason"]
+    except (OSError, ValueError, KeyError, TypeError):
+        reason = "not graded yet"
+    return f"not graded: {reason}"
+
+
 def mark_done(class_dir, assignment, student, sandboxed=True) -> None:
     """Written last, atomically: a batch killed before this line grades the submission again."""
+    failure_marker(class_dir, assignment, student).unlink(missing_ok=True)
     path = marker(class_dir, assignment, student)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
@@ -191,11 +216,15 @@ def grade_class(course: Course, class_dir, assignments=(), jobs=2, console=None,
             raise SandboxUnavailable(missing())
         sweep()                      # what a grader killed before left behind
         shutil.rmtree(staging_folder(class_dir), ignore_errors=True)
-        todo = [job for job in submissions(class_dir, assignments)
-                if force or not is_done(class_dir, *job)]
+        found = submissions(class_dir, assignments)
+        todo = [job for job in found if force or not is_done(class_dir, *job)]
         if not todo:
-            console.print("every submission is graded already (use --force to regrade)")
+            console.print(f"every submission is graded already ({len(found)}; --force "
+                          "regrades them)")
             return {}
+        if len(todo) < len(found):
+            console.print(f"{plural(len(found) - len(todo), 'submission')} graded already "
+                          "(--force regrades them)")
         # the workers' first kernels start now (or started earlier) ...
         workers = workers or stack.enter_context(start_workers(jobs, sandboxed))
         with ThreadPoolExecutor(1) as side:
@@ -214,8 +243,8 @@ def grade_class(course: Course, class_dir, assignments=(), jobs=2, console=None,
 def _grade_all(workers, todo, config, jobs, console) -> dict:
     failed = {}
     with progress_bar(console) as progress:
-        task = progress.add_task(f"grading {len(todo)} submissions on {jobs} workers",
-                                 total=len(todo))
+        task = progress.add_task(f"grading {plural(len(todo), 'submission')} on "
+                                 f"{plural(jobs, 'worker')}", total=len(todo))
         # the last few need no next kernel: each worker takes at most one of them
         last = len(todo) - max(1, jobs)
         for future in as_completed([workers.submit(_grade_one, job, config, index < last)
@@ -223,8 +252,13 @@ def _grade_all(workers, todo, config, jobs, console) -> dict:
             job, error = future.result()
             if error:
                 failed[job] = error
+                mark_failed(Path(config.CourseDirectory.root), *job, error)
             progress.advance(task)
     return failed
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 class SecondsPerNotebook(ProgressColumn):
@@ -245,14 +279,17 @@ def progress_bar(console) -> Progress:
 
 
 def export_csv(config, path) -> None:
-    """nbgrader's CSV export, plus a ``sandbox`` column: "sandboxed" or "unsandboxed"."""
+    """nbgrader's CSV export, plus a ``sandbox`` column ("sandboxed" or "unsandboxed") and a
+    ``status`` column ("graded", "not graded: <reason>" or "no submission"): a submission that
+    could not be graded must not read as a zero."""
     with Gradebook(config.CourseDirectory.db_url) as gradebook:
         CsvExportPlugin(to=str(path)).export(gradebook)
     class_dir = config.CourseDirectory.root
     with open(path, newline="") as handle:
         rows = list(csv.DictReader(handle))
-    fields = list(rows[0]) + ["sandbox"] if rows else []
+    fields = list(rows[0]) + ["sandbox", "status"] if rows else []
     for row in rows:
+        row["status"] = status(class_dir, row["assignment"], row["student_id"])
         try:
             done = json.loads(marker(class_dir, row["assignment"], row["student_id"]).read_text())
             row["sandbox"] = "sandboxed" if done.get("sandboxed", True) else "unsandboxed"
@@ -265,7 +302,8 @@ def export_csv(config, path) -> None:
 
 
 def score_table(config, assignments, students, notes=None) -> Table:
-    """Students by assignment, from the gradebook."""
+    """Students by assignment, from the gradebook; "not graded" where a submission could not
+    be graded (its reason is in the CSV and the lines below the table)."""
     notes = notes or {}
     out = Table(title="class scores (autograded points; written answers await manual grading)")
     out.add_column("student", no_wrap=True)
@@ -276,6 +314,10 @@ def score_table(config, assignments, students, notes=None) -> Table:
         for student in students:
             row = [literal(student)]
             for assignment in assignments:
+                state = status(config.CourseDirectory.root, assignment, student)
+                if state.startswith("not graded"):
+                    row.append(Text("not graded", "red"))
+                    continue
                 try:
                     sub = gradebook.find_submission(assignment, student)
                     row.append(f"{sub.score:g}/{sub.max_score:g}")
@@ -320,4 +362,8 @@ def autograde_class(root=None, assignments=(), jobs=2, export="grades.csv", clas
         console.print(not_graded(f"{student}/{assignment}", error))
     console.print(f"gradebook: {config.CourseDirectory.db_url}; CSV: {class_dir / export}; "
                   f"feedback: {class_dir / 'feedback'}")
+    if failed:
+        console.print(f"[red]{plural(len(failed), 'submission')} could not be graded[/red] "
+                      "(status \"not graded\" in the table and the CSV)")
+        return 1
     return 0

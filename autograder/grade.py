@@ -20,17 +20,36 @@ from .restore import grade_id, is_grade, is_solution, nbgrader_metadata, restore
 from .submission import CannotGrade, load_submission
 
 
+def _overlap(course: Course, nb) -> dict:
+    """``{assignment: how many of its graded cells' ids the notebook has}``."""
+    submitted = {grade_id(c) for c in nb.cells} - {None}
+    return {a: len(submitted & {grade_id(c) for c in nbformat.read(
+        course.source_notebook(a), 4).cells}) for a in course.assignment_ids()}
+
+
 def guess_assignment(course: Course, path: Path, nb) -> str:
     ids = course.assignment_ids()
     if path.stem in ids:
         return path.stem
-    submitted = {grade_id(c) for c in nb.cells} - {None}
-    overlap = {a: len(submitted & {grade_id(c) for c in nbformat.read(
-        course.source_notebook(a), 4).cells}) for a in ids}
+    overlap = _overlap(course, nb)
     best = max(overlap, key=overlap.get, default=None)
     if not best or not overlap[best]:
         raise CannotGrade(f"{path}: unknown assignment; pass --assignment (one of {', '.join(ids)})")
     return best
+
+
+def check_assignment(course: Course, path: Path, nb, assignment: str, release_nb) -> None:
+    """CannotGrade when the notebook holds none of ``assignment``'s cells but another
+    assignment's: graded as ``assignment`` it would score 0 for the wrong reason. (A notebook
+    whose cells carry no ids at all is graded: that is the student's mistake to see.)"""
+    submitted = {grade_id(c) for c in nb.cells} - {None}
+    if submitted & {grade_id(c) for c in release_nb.cells}:
+        return
+    overlap = _overlap(course, nb)
+    best = max(overlap, key=overlap.get, default=None)
+    if best and best != assignment and overlap[best]:
+        raise CannotGrade(f"{path.name} holds the cells of assignment {best}, not {assignment} "
+                          f"(pass --assignment {best})")
 
 
 def grade_notebook(path, assignment=None, course=None, **limits):
@@ -46,6 +65,7 @@ def grade_notebook(path, assignment=None, course=None, **limits):
         assignment = assignment or guess_assignment(course, path, nb)
         source_nb = nbformat.read(course.source_notebook(assignment), as_version=4)
         release_nb = nbformat.read(course.release_notebook(assignment), as_version=4)
+        check_assignment(course, path, nb, assignment, release_nb)
     except (CourseError, OSError) as error:
         raise CannotGrade(str(error)) from None
     restored, notes = restore(nb, source_nb, release_nb)

@@ -132,3 +132,37 @@ def test_state_planted_by_one_submission_is_gone_for_the_next_in_the_same_worker
     planted = {k for k, v in seen["a_planter"].items() if v}
     assert planted >= {"home", "tmp", "cwd", "numpy", "builtins", "env", "process"}, seen
     assert not any(seen["b_seeker"].values()), seen
+
+
+def test_a_submission_that_could_not_be_graded_never_reads_as_a_zero(graded_class, course):
+    """carol's notebook is not JSON: the CSV says "not graded" with the reason where bob's
+    blank notebook says "graded" with 0, and the table shows "not graded", not a score."""
+    from rich.console import Console
+    from convgrade.classroom import score_table
+    class_dir, config, failed = graded_class
+    rows = {r["student_id"]: r for r in csv.DictReader(open(class_dir / "grades.csv"))
+            if r["assignment"] == "conv_layer"}
+    assert rows["carol"]["status"] == "not graded: " + failed[("conv_layer", "carol")]
+    assert rows["bob"]["status"] == "graded" and float(rows["bob"]["score"] or 0) == 0
+    assert rows["alice"]["status"] == "graded"
+    console = Console(width=200, record=True)
+    console.print(score_table(config, ["conv_layer"], ["alice", "bob", "carol"]))
+    lines = {line.split()[1]: line for line in console.export_text().splitlines()
+             if line.split()[1:2] and line.split()[1] in ("alice", "bob", "carol")}
+    assert "not graded" in lines["carol"] and "/22" not in lines["carol"]
+    assert "0/22" in lines["bob"] and "20/22" in lines["alice"]
+
+
+def test_a_batch_with_an_ungradable_submission_exits_nonzero_and_says_so(graded_class):
+    """Run again on the same class: the two graded submissions are skipped (and counted),
+    carol's is tried again, fails again, and the command ends with a summary and exit 1."""
+    import subprocess
+    import sys
+    class_dir, _, _ = graded_class
+    proc = subprocess.run([sys.executable, "-m", "convgrade.cli", "--course", str(ROOT),
+                           "autograde", "conv_layer", "--class-dir", str(class_dir)],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "2 submissions graded already" in proc.stdout
+    assert "grading 1 submission on" in proc.stdout
+    assert "1 submission could not be graded" in proc.stdout

@@ -223,3 +223,15 @@ def test_a_thread_that_keeps_printing_after_its_cell_costs_nothing(tmp_path, sol
     _, expected, _ = solution_graded
     assert results["score"] == expected["score"] > 0
     assert "kept sending output" not in json.dumps(results)
+
+
+def test_a_notebook_of_another_assignment_is_refused_in_one_line(tmp_path):
+    """The audio notebook graded as conv_layer: not a silent 0, but exit 2 and one line that
+    names the assignment its cells belong to."""
+    audio = fill(release_nb("audio"), solution_answers(source_nb("audio")))
+    path = write(audio, tmp_path / "audio.ipynb")
+    code, results, output = run_grade(path, tmp_path, "--assignment", "conv_layer")
+    assert code == 2 and results is None
+    lines = [line for line in output.splitlines() if line.strip()]
+    assert lines == ["convgrade grade: cannot grade: audio.ipynb holds the cells of assignment "
+                     "audio, not conv_layer (pass --assignment audio)"]

@@ -74,7 +74,9 @@ def test_killed_batch_resumes_to_a_consistent_gradebook(tmp_path, slots):
     second = _autograde(tmp_path, slots)
     output, _ = second.communicate(timeout=900)
     assert second.returncode == 0, output
-    assert f"grading {len(EXPECTED) - finished_before} submissions" in output
+    left = len(EXPECTED) - finished_before
+    assert f"{finished_before} submission{'s' * (finished_before != 1)} graded already" in output
+    assert f"grading {left} submission{'s' * (left != 1)} on 2 workers" in output
     assert not set(running) & set(_kernels(slots)), "kernels of the killed batch are still running"
 
     third = _autograde(tmp_path, slots)
