@@ -360,8 +360,9 @@ def autograde_class(root=None, assignments=(), jobs=2, export="grades.csv", clas
     console.print(score_table(config, ids, sorted({s for _, s in todo})))
     for (assignment, student), error in sorted(failed.items()):
         console.print(not_graded(f"{student}/{assignment}", error))
-    console.print(f"gradebook: {config.CourseDirectory.db_url}; CSV: {class_dir / export}; "
-                  f"feedback: {class_dir / 'feedback'}")
+    gradebook = config.CourseDirectory.db_url.removeprefix("sqlite:///")
+    console.print(f"gradebook: {gradebook}\nCSV export: {class_dir / export}\n"
+                  f"feedback HTML: {class_dir / 'feedback'}")
     if failed:
         console.print(f"[red]{plural(len(failed), 'submission')} could not be graded[/red] "
                       "(status \"not graded\" in the table and the CSV)")

@@ -1,4 +1,5 @@
-"""The ``convgrade`` command: grade, release, autograde, validate, demo (SPEC's contract)."""
+"""The ``convgrade`` command: grade, release, autograde, validate, demo (what each promises:
+docs/contract.md)."""
 from __future__ import annotations
 
 import argparse
@@ -95,7 +96,7 @@ def parser() -> argparse.ArgumentParser:
     sub = top.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("grade", help="grade one submitted notebook")
-    p.add_argument("notebook")
+    p.add_argument("notebook", help="the submitted .ipynb file")
     p.add_argument("--assignment", help="assignment id (default: from the file name or its cells)")
     p.add_argument("--json", help="write Gradescope's results.json here")
     p.add_argument("--cell-timeout", type=int, help="seconds per cell and per grader call "
@@ -113,24 +114,29 @@ def parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("autograde", help="grade a whole class through nbgrader's gradebook")
     p.add_argument("assignment", nargs="*", help="assignment ids (default: all with submissions)")
-    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
-    p.add_argument("--export", default="grades.csv", help="CSV export of the gradebook")
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                   help="submissions graded at once (default: the number of cores)")
+    p.add_argument("--export", default="grades.csv", help="CSV export of the gradebook "
+                   "(default grades.csv in the class folder)")
     p.add_argument("--class-dir", help="folder holding submitted/ (default: the course folder)")
     p.add_argument("--force", action="store_true", help="regrade submissions graded already")
     p.add_argument("--no-sandbox", action="store_true", help=NO_SANDBOX)
     p.set_defaults(run=cmd_autograde)
 
     p = sub.add_parser("validate", help="instructor self-check: solutions, release, mistake catalogue")
-    p.add_argument("assignment", nargs="*")
-    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    p.add_argument("assignment", nargs="*", help="assignment ids (default: all)")
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                   help="notebooks graded at once (default: the number of cores)")
     p.set_defaults(run=cmd_validate)
 
     p = sub.add_parser("demo", help="grade a synthetic class end to end")
-    p.add_argument("assignment", nargs="*")
-    p.add_argument("--out", default="convgrade-demo", help="folder for the demo course run")
+    p.add_argument("assignment", nargs="*", help="assignment ids (default: all)")
+    p.add_argument("--out", default="convgrade-demo", help="folder for the demo's class run, "
+                   "replaced if it exists (default convgrade-demo)")
     p.add_argument("--students", type=int, help="size of the synthetic class (default 12, "
                    "at least 3)")
-    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                   help="notebooks graded at once (default: the number of cores)")
     p.set_defaults(run=cmd_demo)
     return top
 

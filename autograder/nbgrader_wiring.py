@@ -12,11 +12,13 @@ from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Clea
                                     ClearOutput, DeduplicateIds, GetGrades, IgnorePattern,
                                     LimitOutput, OverwriteKernelspec, SaveAutoGrades)
 
+import warnings
 from pathlib import Path
 
 import nbformat
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
+from sqlalchemy.exc import SAWarning
 from traitlets import Unicode
 
 from . import nbgrader_api  # noqa: F401 - stamps new gradebooks without running ``alembic``
@@ -28,6 +30,9 @@ from .sanitize import SanitizeStudentContent
 
 def configure(c, root=None):
     """Fill an nbgrader config object ``c`` for this course."""
+    # nbgrader 0.9 trips SQLAlchemy 2's autoflush warnings on every save (nine per
+    # autograde); they say nothing about the course, so nbgrader's own commands stay quiet
+    warnings.filterwarnings("ignore", category=SAWarning)
     if root is not None:
         c.CourseDirectory.root = str(root)
     c.CourseDirectory.source_directory = "solutions"

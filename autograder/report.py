@@ -48,16 +48,29 @@ def write_results(results: dict, path) -> None:
         handle.write(text)
 
 
+VERDICT_CHARS = 200      # of a verdict shown in the terminal table (the JSON keeps it whole)
+
+
+def shortened(text: str, limit: int = VERDICT_CHARS) -> str:
+    """``text`` cut to ``limit`` characters, with an ellipsis when it was cut."""
+    return text if len(text) <= limit else text[:limit - 1] + "\u2026"
+
+
 def table(results: dict, title: str) -> Table:
+    """The results as a table, one row per graded cell, and a total that says how many of the
+    points are autograded and how many belong to written answers graded by hand."""
     out = Table(title=literal(title))
     out.add_column("test cell")
     out.add_column("points", justify="right")
     out.add_column("verdict", overflow="fold")
     for test in results["tests"]:
         out.add_row(literal(test["name"]), literal(f"{test['score']:g} / {test['max_score']:g}"),
-                    literal(test["output"][:200]))
+                    literal(shortened(test["output"])))
+    by_hand = sum(t["max_score"] for t in results["tests"] if "status" not in t)
+    note = (f"autograded {results['score']:g} / {results['max_score'] - by_hand:g}; "
+            f"+ {by_hand:g} points of written answers, graded by hand") if by_hand else ""
     out.add_row(literal("total", "bold"),
-                literal(f"{results['score']:g} / {results['max_score']:g}", "bold"), "")
+                literal(f"{results['score']:g} / {results['max_score']:g}", "bold"), literal(note))
     return out
 
 

@@ -34,7 +34,8 @@ def test_generate_autograde_feedback_export_validate(tmp_path):
     folder = tmp_path / "submitted" / "zoe" / "conv_layer"
     folder.mkdir(parents=True)
     nbformat.write(fill(release_nb(), solution_answers(source_nb())), folder / "conv_layer.ipynb")
-    nbgrader("autograde", "conv_layer", "--force", cwd=tmp_path)
+    out = nbgrader("autograde", "conv_layer", "--force", cwd=tmp_path)
+    assert "SAWarning" not in out and "Warning" not in out, out
     nbgrader("generate_feedback", "conv_layer", "--force", cwd=tmp_path)
     page = next((tmp_path / "feedback" / "zoe" / "conv_layer").glob("*.html")).read_text()
     assert "test_conv_layer" in page and "HIDDEN TESTS" not in page and "convgrade.check" not in page
@@ -88,3 +89,21 @@ def test_cell_metadata_is_judged_as_jsonschema_itself_judges_it():
         rejected += expected is not None
     assert rejected >= 5                       # the table holds real rejections
     assert common.jsonschema.validate is validate_metadata   # and nbgrader uses it
+
+
+def test_nbgrader_works_as_the_readme_runs_it_without_the_environments_scripts_on_path(tmp_path):
+    """``.venv/bin/nbgrader generate_assignment`` with the virtual environment not activated
+    (its ``bin`` not on PATH, so no ``alembic`` program to find): it succeeds, and the release
+    notebook is there afterwards (a failing run used to delete it)."""
+    shutil.copy(ROOT / "nbgrader_config.py", tmp_path)
+    shutil.copytree(ROOT / "solutions" / "conv_layer", tmp_path / "solutions" / "conv_layer")
+    shutil.copytree(ROOT / "assignments" / "conv_layer", tmp_path / "assignments" / "conv_layer")
+    env = dict(os.environ, PATH="/usr/bin:/bin")
+    assert shutil.which("alembic", path=env["PATH"]) is None
+    proc = subprocess.run([str(Path(sys.executable).parent / "nbgrader"), "generate_assignment",
+                           "conv_layer", "--force"], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    release = tmp_path / "assignments" / "conv_layer" / "conv_layer.ipynb"
+    assert release.is_file()
+    assert nbformat.read(release, 4).cells == release_nb().cells

@@ -235,3 +235,29 @@ def test_a_notebook_of_another_assignment_is_refused_in_one_line(tmp_path):
     lines = [line for line in output.splitlines() if line.strip()]
     assert lines == ["convgrade grade: cannot grade: audio.ipynb holds the cells of assignment "
                      "audio, not conv_layer (pass --assignment audio)"]
+
+
+def test_the_total_says_which_points_are_graded_by_hand(solution_graded):
+    """The solution's 20 / 22 is full marks for everything a machine grades: the total row
+    says so, with the written answers' points counted from the source notebook."""
+    from rich.console import Console
+    from convgrade.report import table
+    _, results, _ = solution_graded
+    graded = [c.metadata.nbgrader for c in source_nb().cells
+              if c.metadata.get("nbgrader", {}).get("grade")]
+    by_hand = sum(m["points"] for m in graded if m.get("solution"))
+    auto = sum(m["points"] for m in graded if not m.get("solution"))
+    assert by_hand > 0 and results["score"] == auto
+    console = Console(width=250, record=True)
+    console.print(table(results, "conv_layer"))
+    total = [line for line in console.export_text().splitlines() if "total" in line]
+    assert len(total) == 1
+    assert (f"autograded {auto:g} / {auto:g}; + {by_hand:g} points of written answers, "
+            "graded by hand") in total[0]
+
+
+def test_a_long_verdict_is_cut_with_an_ellipsis():
+    from convgrade.report import VERDICT_CHARS, shortened
+    assert shortened("x" * VERDICT_CHARS) == "x" * VERDICT_CHARS
+    cut = shortened("y" * (VERDICT_CHARS + 50))
+    assert len(cut) == VERDICT_CHARS and cut.endswith("\u2026") and cut.startswith("y" * 10)

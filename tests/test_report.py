@@ -78,3 +78,19 @@ def test_cli_prints_a_raised_markup_message_literally(tmp_path):
     assert "[bold]mine[red].ipynb" in proc.stdout
     assert "\x1b]8;" not in proc.stdout                          # no terminal hyperlink made
     assert MARKUP.replace("|", "\\|") in summary.read_text()
+
+
+def test_every_option_and_argument_of_every_command_says_what_it_is():
+    """``--help`` of each command documents each of its arguments (argparse prints no text
+    for an argument without help)."""
+    import argparse
+    from convgrade.cli import parser
+    top = parser()
+    commands = next(a for a in top._actions if isinstance(a, argparse._SubParsersAction))
+    assert set(commands.choices) >= {"grade", "release", "autograde", "validate", "demo"}
+    for name, command in commands.choices.items():
+        for action in command._actions:
+            if isinstance(action, argparse._HelpAction):
+                continue
+            assert action.help, f"convgrade {name}: {action.dest} has no help"
+    assert "SPEC" not in (top.description or "")
