@@ -20,10 +20,13 @@ class Course:
         self.assignments = self.root / "assignments"
 
     @classmethod
-    def find(cls, root=None) -> "Course":
+    def find(cls, root=None, installed=True) -> "Course":
+        """The course named by ``root``, ``CONVGRADE_COURSE``, or the folders from the working
+        directory up; else, when ``installed``, the course this package was installed from
+        (commands that write into the course pass ``installed=False``: never silently there)."""
         candidates = [root, os.environ.get("CONVGRADE_COURSE")]
         cwd = Path.cwd().resolve()
-        candidates += [cwd, *cwd.parents, PACKAGE_ROOT]
+        candidates += [cwd, *cwd.parents] + ([PACKAGE_ROOT] if installed else [])
         for place in candidates:
             if place and (Path(place) / "solutions").is_dir() and (Path(place) / "nbgrader_config.py").is_file():
                 return cls(place)

@@ -3,12 +3,13 @@ nothing (no solution code, no hidden test, no call into the grader or the refere
 from __future__ import annotations
 
 import re
+import sys
 import tempfile
 from pathlib import Path
 
 import nbformat
 
-from .course import Course
+from .course import Course, CourseError
 from .nbgrader_api import api, course_config, require
 
 SECRET = re.compile(r"^[ \t]*### BEGIN (SOLUTION|HIDDEN TESTS)[ \t]*\n(.*?)^[ \t]*### END \1",
@@ -62,7 +63,13 @@ def find_leaks(course: Course, assignments=()) -> list:
 
 
 def release(root=None, assignments=()) -> int:
-    course = Course.find(root)
+    """``convgrade release``; it writes into the course, so it runs only on one named by
+    ``--course``, ``CONVGRADE_COURSE`` or the working directory."""
+    try:
+        course = Course.find(root, installed=False)
+    except CourseError as error:
+        print(f"convgrade release: {error}", file=sys.stderr)
+        return 2
     ids = generate(course, assignments)
     leaks = find_leaks(course, ids)
     for leak in leaks:

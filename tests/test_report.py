@@ -94,3 +94,20 @@ def test_every_option_and_argument_of_every_command_says_what_it_is():
                 continue
             assert action.help, f"convgrade {name}: {action.dest} has no help"
     assert "SPEC" not in (top.description or "")
+
+
+def test_release_outside_a_course_folder_writes_nothing_and_says_why(tmp_path):
+    """``convgrade release`` writes into the course: run where there is none, it does not fall
+    back to the course the package was installed from, and says how to name one."""
+    import os
+    import subprocess
+    import sys
+    from conftest import ROOT
+    release = ROOT / "assignments" / "conv_layer" / "conv_layer.ipynb"
+    before = release.stat().st_mtime_ns
+    env = {k: v for k, v in os.environ.items() if k != "CONVGRADE_COURSE"}
+    proc = subprocess.run([sys.executable, "-m", "convgrade.cli", "release", "conv_layer"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2
+    assert "--course" in proc.stderr and proc.stdout == ""
+    assert release.stat().st_mtime_ns == before
