@@ -35,7 +35,7 @@ from .nbgrader_api import api, course_config, require
 from .report import literal, not_graded
 from .sandbox import SandboxUnavailable, missing, sweep, unavailable
 from .submission import CannotGrade, collect_files, read_notebook_bytes
-from .workers import start_workers
+from .workers import start_workers, starts_next_kernel
 
 _worker_config = None
 
@@ -245,10 +245,9 @@ def _grade_all(workers, todo, config, jobs, console) -> dict:
     with progress_bar(console) as progress:
         task = progress.add_task(f"grading {plural(len(todo), 'submission')} on "
                                  f"{plural(jobs, 'worker')}", total=len(todo))
-        # the last few need no next kernel: each worker takes at most one of them
-        last = len(todo) - max(1, jobs)
-        for future in as_completed([workers.submit(_grade_one, job, config, index < last)
-                                    for index, job in enumerate(todo)]):
+        standby = starts_next_kernel(len(todo), jobs)
+        for future in as_completed([workers.submit(_grade_one, job, config, next_kernel)
+                                    for job, next_kernel in zip(todo, standby)]):
             job, error = future.result()
             if error:
                 failed[job] = error

@@ -20,18 +20,21 @@ from .restore import grade_id, is_grade, is_solution, nbgrader_metadata, restore
 from .submission import CannotGrade, load_submission
 
 
-def _overlap(course: Course, nb) -> dict:
-    """``{assignment: how many of its graded cells' ids the notebook has}``."""
-    submitted = {grade_id(c) for c in nb.cells} - {None}
-    return {a: len(submitted & {grade_id(c) for c in nbformat.read(
-        course.source_notebook(a), 4).cells}) for a in course.assignment_ids()}
+def _cell_ids(nb) -> set:
+    return {grade_id(c) for c in nb.cells} - {None}
+
+
+def _overlap(course: Course, submitted: set) -> dict:
+    """``{assignment: how many of its graded cells' ids are among ``submitted``}``."""
+    return {a: len(submitted & _cell_ids(nbformat.read(course.source_notebook(a), 4)))
+            for a in course.assignment_ids()}
 
 
 def guess_assignment(course: Course, path: Path, nb) -> str:
     ids = course.assignment_ids()
     if path.stem in ids:
         return path.stem
-    overlap = _overlap(course, nb)
+    overlap = _overlap(course, _cell_ids(nb))
     best = max(overlap, key=overlap.get, default=None)
     if not best or not overlap[best]:
         raise CannotGrade(f"{path}: unknown assignment; pass --assignment (one of {', '.join(ids)})")
@@ -42,10 +45,10 @@ def check_assignment(course: Course, path: Path, nb, assignment: str, release_nb
     """CannotGrade when the notebook holds none of ``assignment``'s cells but another
     assignment's: graded as ``assignment`` it would score 0 for the wrong reason. (A notebook
     whose cells carry no ids at all is graded: that is the student's mistake to see.)"""
-    submitted = {grade_id(c) for c in nb.cells} - {None}
-    if submitted & {grade_id(c) for c in release_nb.cells}:
+    submitted = _cell_ids(nb)
+    if submitted & _cell_ids(release_nb):
         return
-    overlap = _overlap(course, nb)
+    overlap = _overlap(course, submitted)
     best = max(overlap, key=overlap.get, default=None)
     if best and best != assignment and overlap[best]:
         raise CannotGrade(f"{path.name} holds the cells of assignment {best}, not {assignment} "

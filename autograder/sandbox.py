@@ -108,8 +108,9 @@ def missing() -> str:
 def unavailable() -> str:
     """Why kernels cannot be sandboxed here, in one line; "" when they can (a jail is built
     and run once per process to find out)."""
-    if missing():
-        return missing()
+    reason = missing()
+    if reason:
+        return reason
     slot = Slot.allocate()
     try:
         command, fds = jail_command(slot, Limits(), {}, [python_layout().python, "-c", "pass"],
@@ -299,7 +300,8 @@ with open("/proc/sys/user/max_user_namespaces", "w") as handle:
 os.execvp(sys.argv[2], sys.argv[2:])
 """
 
-# Step 3, run by bubblewrap as ``python -I -S -c LAUNCHER SPEC KERNEL...``.
+# Step 3, run by bubblewrap as ``python -I -S -c LAUNCHER SETTINGS KERNEL...``, SETTINGS being
+# the JSON of the uid, the tmpfs sizes, the rlimits and the environment.
 LAUNCHER = r"""
 import ctypes, json, os, resource, sys
 spec = json.loads(sys.argv[1])

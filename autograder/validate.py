@@ -17,6 +17,7 @@ from .course import Course
 from .grade import grade_notebook
 from .release import find_leaks
 from .students import correct_students, fill, solution_answers, wrong_students
+from .workers import starts_next_kernel
 
 
 def _grade(job):
@@ -77,11 +78,11 @@ def run(course: Course, assignment: str, jobs: int = 2):
     todo = plan(course, assignment)
     with tempfile.TemporaryDirectory(prefix="convgrade-validate-") as tmp:
         paths = []
+        standby = starts_next_kernel(len(todo), jobs)
         for index, (_label, nb, _expect) in enumerate(todo):
             path = Path(tmp) / f"{index:03d}.ipynb"
             nbformat.write(nb, path)
-            # a worker starts its next kernel early, except for the last ones (no next)
-            paths.append((str(path), assignment, str(course.root), index < len(todo) - jobs))
+            paths.append((str(path), assignment, str(course.root), standby[index]))
         with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
             graded = list(pool.map(_grade, paths))
     return [(label, results, check_expectations(results, expect))

@@ -28,6 +28,13 @@ def _warm(sandboxed: bool) -> None:
         pass
 
 
+def starts_next_kernel(count: int, jobs: int) -> list:
+    """For ``count`` tasks on ``jobs`` workers, in order: whether a task's worker should start
+    a kernel for its next task when done. The last ``jobs`` tasks have no next one (each
+    worker takes at most one of them), so theirs would only be stopped unused."""
+    return [index < count - max(1, jobs) for index in range(count)]
+
+
 def _started() -> None:
     """A task that does nothing: submitting it makes the pool start a worker now."""
 

@@ -77,11 +77,10 @@ def _graded_job(job):
 
 
 def _jobs(paths, assignment, jobs, limits) -> list:
-    """One task per path; the last ``jobs`` start no kernel for a next notebook (there is
-    none: a worker takes at most one of them)."""
-    last = len(paths) - jobs
-    return [(str(p), assignment, {"standby": index < last, **limits})
-            for index, p in enumerate(paths)]
+    """One task per path, each saying whether to start a kernel for its worker's next one."""
+    from convgrade.workers import starts_next_kernel
+    return [(str(p), assignment, {"standby": standby, **limits})
+            for p, standby in zip(paths, starts_next_kernel(len(paths), jobs))]
 
 
 def grade_many(paths, assignment="conv_layer", jobs=2, **limits):
