@@ -26,10 +26,11 @@ from nbformat.v4 import new_markdown_cell, new_output
 from traitlets import Bool, Dict, Integer, List, Unicode
 
 from . import hidden_inputs, policy, sanitize
-from .checks import CheckFailed, seeded
+from .cases import seeded
 from .phases import Phases
 from .remote import Connection, KernelFunction, KernelGone, ShortcutUsed, StudentError
-from .restore import grade_id, is_grade, is_solution, is_student_cell
+from .restore import grade_id, is_grade, is_solution, is_student_cell, nbgrader_metadata
+from .verdict import CheckFailed, Verdict, judging
 from .sandbox import (Jail, Limits, SandboxedKernelManager, SandboxUnavailable, missing,
                       start_standby, take_standby, unavailable)
 from .shortcuts import SourcePolicy
@@ -70,9 +71,11 @@ def _stream(text):
     return new_output("stream", name="stdout", text=text)
 
 
-def verdict_outputs(outputs, passed: bool, message: str):
+def verdict_outputs(outputs, verdict: Verdict):
     """Kernel outputs made harmless (stderr and errors become plain text, results become
-    displays, HTML sanitized), followed by the grader's verdict."""
+    displays, HTML sanitized), followed by the grader's verdict in the form nbgrader's own
+    scoring reads: nothing more for full marks, the score as the cell's result for part of
+    them, an error for none."""
     kept = []
     for out in sanitize.clean_outputs(outputs):
         if out.output_type == "stream":
@@ -83,12 +86,27 @@ def verdict_outputs(outputs, passed: bool, message: str):
             kept.append(new_output("display_data", data=out.data, metadata=out.get("metadata", {})))
         else:
             kept.append(out)
-    if passed:
-        kept.append(_stream(f"\u2714 {message}\n"))
+    if verdict.score >= verdict.max_score:
+        kept.append(_stream(f"\u2714 {verdict.message}\n"))
+    elif verdict.score > 0:
+        kept.append(_stream(f"{verdict.message}\n"))
+        kept.append(new_output("execute_result", data={"text/plain": f"{verdict.score:g}"},
+                               metadata={}, execution_count=None))
     else:
-        kept.append(new_output("error", ename="CheckFailed", evalue=message,
-                               traceback=[f"CheckFailed: {message}"]))
+        kept.append(new_output("error", ename="CheckFailed", evalue=verdict.message,
+                               traceback=[f"CheckFailed: {verdict.message}"]))
     return kept
+
+
+def write_verdict(cell, verdict: Verdict) -> None:
+    """The verdict into the cell, once, as data (``metadata.convgrade.verdict``)."""
+    cell.metadata["convgrade"] = {"verdict": verdict.to_json()}
+
+
+def read_verdict(cell) -> Verdict | None:
+    """The verdict the grader wrote into a test cell, or None."""
+    meta = cell.get("metadata", {}).get("convgrade")
+    return Verdict.from_json(meta.get("verdict")) if isinstance(meta, dict) else None
 
 
 class ExecuteWithChecks(ExecutePreprocessor):
@@ -178,6 +196,7 @@ class ExecuteWithChecks(ExecutePreprocessor):
         self.events = []
         self._output_used, self._truncated = {}, set()
         self.connection = None
+        self.judged = {}                # function -> its judgement, for charging a mistake once
         files = self._kernel_files(resources)
         student = [(index, cell) for index, cell in enumerate(nb.cells) if is_student_cell(cell)]
         graded = [grade_id(cell) for _, cell in student if grade_id(cell)]
@@ -300,8 +319,9 @@ class ExecuteWithChecks(ExecutePreprocessor):
             self._execute(cell, resources, index)
         cell.source = source
         with self.phases("hidden checks"):
-            passed, message = self._judge(hidden, grade_id(cell))
-        cell.outputs = verdict_outputs(cell.outputs, passed, message)
+            verdict = self._judge(hidden, grade_id(cell), float(nbgrader_metadata(cell).get("points") or 0))
+        cell.outputs = verdict_outputs(cell.outputs, verdict)
+        write_verdict(cell, verdict)
         return cell, self.resources
 
     def _execute(self, cell, resources, index):
@@ -345,7 +365,8 @@ class ExecuteWithChecks(ExecutePreprocessor):
         return KernelFunction(name, self.connection, self._call,
                               findings=self.source_policy.findings(name),
                               policy_free=policy.library_convolution_allowed(name),
-                              memory=self.limits.describe_memory())
+                              memory=self.limits.describe_memory(),
+                              reaches=self.source_policy.reached(name))
 
     def _call(self, method, *args):
         if self._dead:
@@ -357,27 +378,31 @@ class ExecuteWithChecks(ExecutePreprocessor):
             self.events.append(self._dead)
             raise
 
-    def _judge(self, hidden: str, gid: str):
-        """Run the hidden code here, in the grader; ``(passed, message)``."""
+    def _judge(self, hidden: str, gid: str, points: float) -> Verdict:
+        """Run the hidden code here, in the grader, and decide the cell's verdict."""
         if not hidden.strip():
-            return False, f"{gid}: this test cell has no grader check, so it cannot be passed"
+            return Verdict.failed(f"{gid}: this test cell has no grader check, so it cannot be passed", points)
         if self._dead:
-            return False, f"{gid} not checked: {self._dead}"
+            return Verdict.failed(f"{gid} not checked: {self._dead}", points)
         names = StudentNamespace(self._student_function)
-        try:
-            with seeded(self.seeds.for_check(gid)):
+        with seeded(self.seeds.for_check(gid)), judging(self._student_function, self.judged) as state:
+            try:
                 exec(compile(hidden, f"<hidden tests of {gid}>", "exec"), {"__name__": "hidden"}, names)
-        except CheckFailed as failure:
-            return False, str(failure)
-        except StudentError as error:
-            return False, f"{gid}: {error}"
-        except ShortcutUsed as used:
-            return False, f"{gid}: {used.message or ', '.join(used.calls) + ' is a library convolution'}"
-        except Exception as error:  # noqa: BLE001 - a check that breaks must not break the batch
-            self.log.error("hidden check %s failed inside the grader: %r", gid, error)
-            self.events.append(f"grader error in {gid}: {type(error).__name__}: {error}")
-            return False, f"{gid}: the grader could not check this cell ({type(error).__name__})"
-        return True, f"{gid}: passed, checked by the grader"
+            except CheckFailed as failure:
+                if failure.judgement is None:
+                    return Verdict.failed(str(failure), points)
+            except StudentError as error:
+                return Verdict.failed(f"{gid}: {error}", points)
+            except ShortcutUsed as used:
+                return Verdict.failed(f"{gid}: {used.message or ', '.join(used.calls) + ' is a library convolution'}",
+                                      points, "library_shortcut")
+            except Exception as error:  # noqa: BLE001 - a check that breaks must not break the batch
+                self.log.error("hidden check %s failed inside the grader: %r", gid, error)
+                self.events.append(f"grader error in {gid}: {type(error).__name__}: {error}")
+                return Verdict.failed(f"{gid}: the grader could not check this cell ({type(error).__name__})", points)
+        if state.last is None:
+            return Verdict(points, points, f"{gid}: passed, checked by the grader")
+        return Verdict.of(state.last, points)
 
     def _stop_kernel(self):
         try:

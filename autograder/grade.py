@@ -1,8 +1,8 @@
 """Grade one submitted notebook, no gradebook needed: restore, execute, score.
 
 This is what ``convgrade grade`` (CI, Gradescope) runs; ``convgrade autograde`` runs the same
-two steps inside nbgrader's pipeline. A test cell scores its points when the grader's verdict
-passed it (as nbgrader's own ``determine_grade`` reads the outputs the grader wrote); nbgrader
+two steps inside nbgrader's pipeline. A test cell scores what the grader's verdict gives it (nbgrader's
+own ``determine_grade`` reads the same score from the outputs the grader wrote); nbgrader
 itself is not imported here, so a single notebook starts grading sooner.
 """
 from __future__ import annotations
@@ -13,11 +13,12 @@ from pathlib import Path
 import nbformat
 
 from .course import Course, CourseError
-from .execute import ExecuteWithChecks, KernelStartFailed
+from .execute import ExecuteWithChecks, KernelStartFailed, read_verdict
 from .sandbox import SandboxUnavailable, sweep
 from .restore import grade_id, is_grade, is_solution, nbgrader_metadata, restore
 
 from .submission import CannotGrade, load_submission
+from .verdict import Verdict
 
 
 def _cell_ids(nb) -> set:
@@ -98,8 +99,9 @@ def grade_notebook(path, assignment=None, course=None, **limits):
 
 
 def score(nb, notes=(), stubs=None) -> dict:
-    """Gradescope's results from a graded notebook: a test cell scores its points unless the
-    grader's verdict is an error output; a written answer counts 0 here (graded by hand),
+    """Gradescope's results from a graded notebook: a test cell scores what the grader's
+    verdict (written into the cell as data) gives it, and carries the misconception named and
+    the credit groups in ``extra_data``; a written answer counts 0 here (graded by hand),
     noted "no answer given" when it is still the released stub (``stubs``: grade_id -> text)."""
     tests, total, maximum = [], 0.0, 0.0
     for cell in nb.cells:
@@ -107,30 +109,21 @@ def score(nb, notes=(), stubs=None) -> dict:
             continue
         gid = grade_id(cell)
         max_points = float(nbgrader_metadata(cell).get("points") or 0)
+        test = {"name": gid, "max_score": max_points, "visibility": "visible"}
         if is_solution(cell):
             blank = (stubs or {}).get(gid) == cell.source
-            output = ("manually graded: no answer given" if blank
-                      else "manually graded: scored by the instructor later")
-            points = 0.0
+            test.update(score=0.0, output=("manually graded: no answer given" if blank
+                                           else "manually graded: scored by the instructor later"))
         else:
-            failed = any(out.get("output_type") == "error" for out in cell.get("outputs", []))
-            points = 0.0 if failed else max_points
-            output = _verdict_text(cell)
-        test = {"name": gid, "score": points, "max_score": max_points,
-                "output": output[:2000], "visibility": "visible"}
-        if not is_solution(cell):
-            test["status"] = "passed" if points == max_points else "failed"
+            verdict = read_verdict(cell) or Verdict.failed(f"{gid}: not checked by the grader", max_points)
+            points = min(max(verdict.score, 0.0), max_points)
+            test.update(score=points, output=verdict.message[:2000],
+                        status="passed" if points == max_points else "failed",
+                        extra_data={"misconception": verdict.misconception,
+                                    "groups": [{"name": n, "weight": w, "passed": p}
+                                               for n, w, p in verdict.groups]})
         tests.append(test)
-        total += points
+        total += test["score"]
         maximum += max_points
     return {"score": round(total, 4), "max_score": round(maximum, 4), "tests": tests,
             "output": "\n".join(notes)[:4000]}
-
-
-def _verdict_text(cell) -> str:
-    for out in reversed(cell.get("outputs", [])):
-        if out.get("output_type") == "error":
-            return str(out.get("evalue", ""))
-        if out.get("output_type") == "stream":
-            return out.get("text", "").strip().lstrip("\u2714 ")
-    return ""

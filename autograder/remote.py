@@ -214,10 +214,13 @@ def outcome_value(outcome: wire.Outcome, memory: str = "", symbolic: bool = Fals
 class KernelFunction:
     """A student's function as a hidden check sees it. ``findings`` is the grader's evidence
     (from the source) that it may not be graded; ``policy_free`` exempts it from the shortcut
-    rule (``policy.library_convolution_allowed``)."""
+    rule (``policy.library_convolution_allowed``); ``reaches`` the globals its source uses
+    (other graded functions among them)."""
 
-    def __init__(self, name, connection, call_sync, findings=(), policy_free=False, memory=""):
+    def __init__(self, name, connection, call_sync, findings=(), policy_free=False, memory="",
+                 reaches=frozenset()):
         self.name = name
+        self.reaches = frozenset(reaches)
         self.memory = memory
         self._connection = connection
         self._call_sync = call_sync

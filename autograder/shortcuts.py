@@ -136,6 +136,7 @@ class SourcePolicy:
         self.table = {}                # global name -> what the student's cells make it mean
         self.events = []               # (cell, line, reached) of rule 3
         self._scans, self._verdicts, self._known, self._looked = {}, {}, None, set()
+        self._reached = {}             # function -> the globals its code uses, transitively
         aliases = []
         for index, source in cells:
             tree, readable = cellcode.read(source)
@@ -179,6 +180,13 @@ class SourcePolicy:
                 found, key=lambda f: (f.cell, f.line, f.reached, f.kind, f.how))
         return list(self._verdicts[function])
 
+    def reached(self, function: str) -> frozenset:
+        """The globals ``function``'s code uses, directly or through the helpers and globals
+        it uses (rule 1's walk): the evidence that one graded function calls another."""
+        if function not in self._reached:
+            self._reach(function)
+        return self._reached[function]
+
     # -- the rules ----------------------------------------------------------------------------
 
     def _reach(self, function) -> list:
@@ -205,6 +213,7 @@ class SourcePolicy:
                         seen.add(use.root)
                         work.append((use.root, first if len(first) == 2 else first + (use.root,),
                                      hops + 1))
+        self._reached[function] = frozenset(seen - {function})
         return out
 
     def _run_on_load(self, tree) -> list:

@@ -45,10 +45,10 @@ def variant_rounds(table: dict) -> list:
 
 
 def wrong_students(assignment: str) -> list:
-    """``[(answers, {function: (variant, expected message)})]`` covering WRONG entirely."""
+    """``[(answers, {function: (variant, Mistake)})]`` covering WRONG entirely."""
     wrong = catalogue.load(assignment).WRONG
-    return [({fn: code for fn, (_, (code, _msg)) in r.items()},
-             {fn: (name, msg) for fn, (name, (_code, msg)) in r.items()})
+    return [({fn: mistake.code for fn, (_, mistake) in r.items()},
+             {fn: (name, mistake) for fn, (name, mistake) in r.items()})
             for r in variant_rounds(wrong)]
 
 
@@ -93,7 +93,7 @@ def synthetic_class(course: Course, assignment: str, size: int = 30) -> dict:
         for i, fn in enumerate(solution):
             chosen = pick(cat.WRONG, fn, index)
             if chosen and (i + index) % every == 0:
-                out[fn] = chosen[0]
+                out[fn] = chosen.code
         return out
 
     people = {"s01": (fill(release_nb, solution), "instructor's solution"),

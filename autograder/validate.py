@@ -1,7 +1,8 @@
 """``convgrade validate``: the instructor's self-check of an assignment, through the real
 grading pipeline: the solution gets full marks, the blank release gets no autograded point,
-every catalogued mistake loses its points with its targeted message, every correct variant
-keeps full marks, and the release is in sync with the source and leaks nothing."""
+every catalogued mistake loses exactly the credit groups it breaks, with its message, every correct variant
+keeps full marks, and the release is in sync with the source and leaks nothing. It reports
+the share of catalogued mistakes whose feedback names the misconception they embody."""
 from __future__ import annotations
 
 import tempfile
@@ -13,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from . import catalogue
+from .catalogue import Mistake
 from .course import Course
 from .grade import grade_notebook
 from .release import find_leaks
@@ -27,14 +29,13 @@ def _grade(job):
 
 
 def autograded(results) -> dict:
-    """``{test cell: (score, max, verdict)}`` for the autograded (test) cells only."""
-    return {t["name"]: (t["score"], t["max_score"], t["output"]) for t in results["tests"]
-            if "status" in t}
+    """``{test cell: test result}`` for the autograded (test) cells only."""
+    return {t["name"]: t for t in results["tests"] if "status" in t}
 
 
 def plan(course: Course, assignment: str) -> list:
     """The notebooks to grade and what each must show: ``(label, notebook, expectations)``,
-    expectations being ``{test cell: ("full" | "zero" | message substring)}``."""
+    expectations being ``{test cell: "full" | "zero" | Mistake}``."""
     source_nb = nbformat.read(course.source_notebook(assignment), 4)
     release_nb = nbformat.read(course.release_notebook(assignment), 4)
     solution = solution_answers(source_nb)
@@ -42,7 +43,7 @@ def plan(course: Course, assignment: str) -> list:
     jobs = [("solution", fill(release_nb, solution), {t: "full" for t in tests}),
             ("blank release", release_nb, {t: "zero" for t in tests})]
     for k, (answers, meta) in enumerate(wrong_students(assignment)):
-        expect = {f"test_{fn}": msg for fn, (_name, msg) in meta.items()}
+        expect = {f"test_{fn}": mistake for fn, (_name, mistake) in meta.items()}
         label = "wrong #%d: " % (k + 1) + ", ".join(f"{fn}={name}" for fn, (name, _) in meta.items())
         jobs.append((label, fill(release_nb, {**solution, **answers}), expect))
     for k, (answers, meta) in enumerate(correct_students(assignment)):
@@ -52,25 +53,50 @@ def plan(course: Course, assignment: str) -> list:
     return jobs
 
 
+def failed_groups(test) -> set:
+    """The credit groups a graded test cell lost."""
+    return {g["name"] for g in test.get("extra_data", {}).get("groups", ()) if not g["passed"]}
+
+
 def check_expectations(results, expect) -> list:
-    """Problems where graded results do not meet the expectations."""
+    """Problems where graded results do not meet the expectations: full marks, none, or a
+    catalogued mistake losing exactly the groups it breaks with its message."""
     problems = []
     cells = autograded(results)
     for test, want in expect.items():
         if test not in cells:
             problems.append(f"{test}: no such test cell")
             continue
-        score, maximum, verdict = cells[test]
+        got = cells[test]
+        score, maximum, verdict = got["score"], got["max_score"], got["output"]
         if want == "full" and score != maximum:
             problems.append(f"{test}: expected full marks, got {score:g}/{maximum:g} ({verdict})")
         elif want == "zero" and score != 0:
             problems.append(f"{test}: expected 0, got {score:g}/{maximum:g}")
-        elif want not in ("full", "zero"):
+        elif isinstance(want, Mistake):
+            lost = failed_groups(got)
             if score >= maximum:
                 problems.append(f"{test}: a catalogued mistake kept full marks")
-            elif want not in verdict:
-                problems.append(f"{test}: feedback lacks {want!r}: {verdict!r}")
+            elif lost != set(want.breaks):
+                problems.append(f"{test}: lost the groups {sorted(lost)}, expected exactly "
+                                f"{sorted(want.breaks)} ({verdict})")
+            if want.message not in verdict:
+                problems.append(f"{test}: feedback lacks {want.message!r}: {verdict!r}")
     return problems
+
+
+def coverage(rows) -> tuple:
+    """``(named, catalogued)``: of the catalogued mistakes graded in ``rows``, how many got
+    feedback that names the misconception they embody."""
+    named = total = 0
+    for _label, results, _problems, expect in rows:
+        cells = autograded(results)
+        for test, want in expect.items():
+            if isinstance(want, Mistake):
+                total += 1
+                extra = cells.get(test, {}).get("extra_data", {})
+                named += extra.get("misconception") == want.misconception
+    return named, total
 
 
 def run(course: Course, assignment: str, jobs: int = 2):
@@ -85,7 +111,7 @@ def run(course: Course, assignment: str, jobs: int = 2):
             paths.append((str(path), assignment, str(course.root), standby[index]))
         with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
             graded = list(pool.map(_grade, paths))
-    return [(label, results, check_expectations(results, expect))
+    return [(label, results, check_expectations(results, expect), expect)
             for (label, _nb, expect), results in zip(todo, graded)]
 
 
@@ -99,15 +125,19 @@ def validate(root=None, assignments=(), jobs=2) -> int:
         report.add_column("notebook", overflow="fold")
         report.add_column("score", justify="right")
         report.add_column("as expected", overflow="fold")
-        for label, results, problems in run(course, assignment, jobs):
+        rows = run(course, assignment, jobs)
+        for label, results, problems, _expect in rows:
             report.add_row(label, f"{results['score']:g}/{results['max_score']:g}",
                            "yes" if not problems else "; ".join(problems))
             failures += bool(problems)
         console.print(report)
         cat = catalogue.load(assignment)
+        named, total = coverage(rows)
         console.print(f"catalogue: {sum(map(len, cat.WRONG.values()))} wrong and "
                       f"{sum(map(len, cat.CORRECT.values()))} correct variants over "
                       f"{len(cat.WRONG)} functions; release leaks: {len(leaks)}")
+        console.print(f"mistakes named: {named} of {total} catalogued wrong variants "
+                      f"({100 * named / max(total, 1):.0f} %) get feedback naming their misconception")
         for leak in leaks:
             console.print(f"LEAK {leak}")
         failures += len(leaks)

@@ -13,7 +13,10 @@ from hypothesis import strategies as st
 
 import convref
 
-from ..checks import Case, CheckFailed, dims, draw, rng_array, run_cases, seeds, shapes_of
+from ..cases import dims, draw, int_array, rng_array, seeds, shapes_of
+from ..checks import CheckFailed, run_cases
+from ..verdict import (ERRORS, VALUES, Alternatives, Case, Depends, Misconception, judge, must_raise,
+                       truncated)
 
 N_CASES = 25
 
@@ -146,59 +149,100 @@ def _image_cases(count):
     return [(rng_array(s, (h, w)), rng_array(s + 1, (kh, kw))) for h, w, kh, kw, s in fixed + drawn]
 
 
+ONE_SHORT = Misconception("output_one_short", "one row or column short: a valid output has "
+                          "H - KH + 1 rows and W - KW + 1 columns")
+ONE_TOO_MANY = Misconception("output_one_too_many", "one row and column too many: a valid output "
+                             "has H - KH + 1 rows and W - KW + 1 columns")
+INPUT_SIZED = Misconception("output_input_sized", "the output has the input's size, but a valid "
+                            "output is (H - KH + 1, W - KW + 1)")
+SQUARE_KERNEL = Misconception("kernel_assumed_square", "both output sizes come from one kernel "
+                              "size: take KH from K.shape[0] and KW from K.shape[1]")
+ROWS_COLUMNS_SWAPPED = Misconception("rows_columns_swapped", "rows and columns are swapped")
+FLIPPED = Misconception("kernel_flipped", "the kernel is flipped: cross-correlation slides K "
+                        "as it is, K[a, b] multiplying X[i + a, j + b]")
+TRANSPOSED = Misconception("kernel_transposed", "the kernel is transposed (K[a, b] must multiply "
+                           "X[i + a, j + b])")
+NOT_FLIPPED = Misconception("convolution_not_flipped", "this is cross-correlation: true "
+                            "convolution flips the kernel in both axes")
+ONE_AXIS = Misconception("kernel_flipped_one_axis", "only one axis of the kernel is flipped: flip "
+                         "rows and columns")
+TRANSPOSED_NOT_FLIPPED = Misconception("convolution_transposed", "true convolution flips the "
+                                       "kernel in both axes (K[::-1, ::-1]); transposing it is not "
+                                       "the same")
+ROTATED_90 = Misconception("kernel_rotated_90", "the kernel is rotated by 90 degrees: true "
+                           "convolution turns it by 180 (flip both axes)")
+#: Credit groups of the two single-channel functions, and their weights.
+CORR_GROUPS = {VALUES: 2, "integer images": 1, ERRORS: 1}
+
+
 def _valid_shape_hint(case, shape):
     X, K = case.args[-2], case.args[-1]
     (h, w), (kh, kw) = X.shape[-2:], K.shape[-2:]
     oh, ow = h - kh + 1, w - kw + 1
+    if kh != kw and shape[-2:] in ((oh, w - kh + 1), (h - kw + 1, ow)):
+        return SQUARE_KERNEL
     if shape[-2:] == (oh - 1, ow - 1) or shape[-2:] == (oh - 1, ow) or shape[-2:] == (oh, ow - 1):
-        return "one row or column short: a valid output has H - KH + 1 rows and W - KW + 1 columns"
+        return ONE_SHORT
     if shape[-2:] == (h, w):
-        return "the output has the input's size, but a valid output is (H - KH + 1, W - KW + 1)"
+        return INPUT_SIZED
     if shape[-2:] == (oh + 1, ow + 1):
-        return "one row and column too many: a valid output has H - KH + 1 rows and W - KW + 1 columns"
+        return ONE_TOO_MANY
     if shape[-2:] == (ow, oh) and oh != ow:
-        return "rows and columns are swapped"
+        return ROWS_COLUMNS_SWAPPED
     return None
 
 
-def _corr_cases(reference, other, other_message):
+def _corr_cases(reference, wrongs):
+    """Values on float images, the same on integer images (a float answer all the same), and
+    kernels that do not fit, which must raise ValueError."""
     cases = []
-    for X, K in _image_cases(N_CASES):
+    images = [(X, K, VALUES) for X, K in _image_cases(N_CASES)]
+    images += [(int_array(k, X.shape), K, "integer images") for k, (X, K, _) in enumerate(images[:8])]
+    for X, K, group in images:
         want = reference(X, K)
-        wrong = {other_message: other(X, K), **_truncated(reference(X, K))}
-        if K.shape[0] == K.shape[1]:
-            wrong["the kernel is transposed (K[a, b] must multiply X[i + a, j + b])"] = reference(X, K.T)
-        cases.append(Case((X, K), want, f"a {shapes_of(X)} image with a {shapes_of(K)} kernel",
+        wrong = {**wrongs(X, K), **truncated(want)}
+        cases.append(Case((X, K), want, f"a {shapes_of(X)} {'integer ' * (group != VALUES)}image "
+                          f"with a {shapes_of(K)} kernel", group=group,
                           magnitude=reference(np.abs(X), np.abs(K)), wrong=wrong))
+    for h, w, kh, kw in [(3, 3, 4, 2), (2, 5, 2, 6)]:
+        cases.append(must_raise((np.ones((h, w)), np.ones((kh, kw))),
+                                f"a {h}x{w} image with a {kh}x{kw} kernel",
+                                "the kernel does not fit in the image"))
     return cases
 
 
 def test_corr2d(corr2d):
     """Valid cross-correlation, H[i, j] = sum_ab K[a, b] X[i + a, j + b], against convref."""
-    cases = _corr_cases(convref.correlate, convref.convolve,
-                        "this matches true convolution: the kernel is flipped. Cross-correlation "
-                        "slides K as it is")
-    return run_cases(corr2d, "corr2d", cases, _valid_shape_hint)
+    def wrongs(X, K):
+        wrong = {FLIPPED: convref.convolve(X, K)}
+        if K.shape[0] == K.shape[1]:
+            wrong[TRANSPOSED] = convref.correlate(X, K.T)
+        return wrong
+    return judge(corr2d, "corr2d", _corr_cases(convref.correlate, wrongs), CORR_GROUPS,
+                 shape_hint=_valid_shape_hint)
+
+
+def _corr2d_of_flipped(case):
+    X, K = case.args
+    return [((X, K[::-1, ::-1]), {})]
 
 
 def test_conv2d(conv2d):
-    """Valid true convolution: cross-correlation with the kernel flipped in both axes."""
-    cases = _corr_cases(convref.convolve, convref.correlate,
-                        "this is cross-correlation: true convolution flips the kernel in both axes")
-    for case in cases:
-        X, K = case.args
-        case.wrong["only one axis of the kernel is flipped: flip rows and columns"] = \
-            convref.correlate(X, K[::-1, :])
-        case.wrong["only one axis of the kernel is flipped: flip rows and columns "] = \
-            convref.correlate(X, K[:, ::-1])
+    """Valid true convolution: cross-correlation with the kernel flipped in both axes. A
+    conv2d built on the student's corr2d is charged only for its own mistakes."""
+    def wrongs(X, K):
+        wrong = {NOT_FLIPPED: convref.correlate(X, K),
+                 ONE_AXIS: Alternatives((convref.correlate(X, K[::-1, :]),
+                                         convref.correlate(X, K[:, ::-1])))}
         if K.shape[0] == K.shape[1]:
-            case.wrong["true convolution flips the kernel in both axes (K[::-1, ::-1]); "
-                       "transposing it is not the same"] = convref.correlate(X, K.T)
-            case.wrong["the kernel is rotated by 90 degrees: true convolution turns it by 180 "
-                       "(flip both axes)"] = convref.correlate(X, np.rot90(K))
-            case.wrong["the kernel is rotated by 90 degrees: true convolution turns it by 180 "
-                       "(flip both axes) "] = convref.correlate(X, np.rot90(K, -1))
-    return run_cases(conv2d, "conv2d", cases, _valid_shape_hint)
+            wrong[TRANSPOSED_NOT_FLIPPED] = convref.correlate(X, K.T)
+            wrong[ROTATED_90] = Alternatives((convref.correlate(X, np.rot90(K)),
+                                              convref.correlate(X, np.rot90(K, -1))))
+        return wrong
+    on_corr2d = Depends("corr2d", _corr2d_of_flipped, lambda case, results: results[0],
+                        groups=(VALUES, "integer images"))
+    return judge(conv2d, "conv2d", _corr_cases(convref.convolve, wrongs), CORR_GROUPS,
+                 shape_hint=_valid_shape_hint, depends=on_corr2d)
 
 
 # -- the lecture's local layer and its dense twin ----------------------------------------

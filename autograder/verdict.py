@@ -1,0 +1,523 @@
+"""The one verdict engine every hidden check is built with: cases in, a named verdict out.
+
+A check (``test_<name>`` in ``convgrade.check.<assignment>``) builds its :class:`Case` list
+(inputs, the correct answer, the :class:`Misconception` answers that apply, and the credit
+group the case belongs to) and hands it to :func:`judge` with the weight of each group. The
+engine calls the student's function on every case in one batch, judges each answer, and
+returns a :class:`Judgement`: per group, passed or not with one message. The grader turns it
+into a :class:`Verdict` (points scaled by the weights of the groups passed) and writes that
+into the graded cell once, as data.
+
+Rules, the same for every check:
+
+* **Misconception rule.** Within a group, a misconception is named only when it explains
+  every failing answer it applies to (a case "applies" when it lists an answer for it), and
+  at least one. Two mistakes that agree on one case are therefore not confused. Among those
+  left, the one that explains the most failing answers is named (declaration order breaks
+  ties). Otherwise a shape hint, an ``inspect`` diagnosis or the generic reason of the first
+  failing case is given. A case that raised never contradicts a misconception.
+* **Partial credit.** A group passes when every one of its cases is right; the score is the
+  share of the weights of the groups passed. A blank answer (``NotImplementedError``
+  everywhere) or a library shortcut loses every group.
+* **Charge each mistake once.** When a function fails only because a graded function it
+  calls (the source shows the call) is wrong in a way the grader named, it keeps the
+  groups that its own work decides (see :class:`Depends`), and the message says which
+  function to fix. Values computed by an unrecognised dependency are charged where they
+  show, since nothing tells them apart from a wrong function.
+* Messages describe a case by its shapes, never by its values, and never show check code.
+"""
+from __future__ import annotations
+
+import contextlib
+import numbers
+from contextvars import ContextVar
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from .remote import ShortcutUsed, StudentError, call_many
+
+#: Tolerance relative to the sum of |terms| of each output, which any float32 sum meets, and
+#: relative to the largest such sum in the output, which a float32 FFT meets: it spreads the
+#: rounding error of the whole array over every output, the small ones included.
+RTOL = 2e-5
+
+VALUES = "values"                   # the group most cases belong to
+ERRORS = "ValueError"               # the group of the calls that must raise
+
+
+@dataclass(frozen=True)
+class Misconception:
+    """A realistic mistake a check recognises. ``key`` names it (catalogue entries declare the
+    key they embody); ``message`` is what the student reads."""
+    key: str
+    message: str
+
+
+class Alternatives(tuple):
+    """Several answers one misconception can give on a case (either axis, either side)."""
+
+
+UNANSWERED = Misconception("unanswered", "{name} is not answered yet: replace "
+                           "`raise NotImplementedError()` with your code")
+SHORTCUT = Misconception("library_shortcut", "{name} calls {calls}, a library convolution. This "
+                         "task asks you to write the sum yourself (numpy slicing, einsum, "
+                         "tensordot, stride tricks and numpy.fft are all fine).")
+TRUNCATED = Misconception("truncated_to_integers", "the output was truncated to integers: build "
+                          "it as a float array (np.zeros(shape), not np.zeros_like of an integer "
+                          "input, not dtype=int)")
+MISSING_ERROR = Misconception("missing_value_error", "{name} must raise {error} on {about} "
+                              "({why}); {did}")
+NUMPY_NUMBER = Misconception("numpy_number", "return a Python int (int(...)), not a numpy number: "
+                             "numpy's integers wrap around silently and are not the int the "
+                             "task asks for")
+SWAPPED_PLACES = "the right values in the wrong places (check the order of your output axes)"
+
+
+def truncated(want) -> dict:
+    """``{TRUNCATED: the answer a float computation gives when stored in an int array}``."""
+    return {TRUNCATED: np.trunc(want)}
+
+
+@dataclass
+class Case:
+    """One call of a student function and how to judge it.
+
+    ``expected`` is the correct answer (a number, an array, or anything ``same`` compares);
+    ``wrong`` maps each misconception that applies to the answer it gives (None: does not
+    apply here; :class:`Alternatives`: any of several). ``raises`` names the exception the
+    call must raise instead (``why`` says why, for the message). ``magnitude`` is the size of
+    the terms summed into each output (the tolerance scales with it)."""
+    args: tuple = ()
+    expected: Any = None
+    about: str = ""
+    group: str = VALUES
+    kwargs: dict = field(default_factory=dict)
+    magnitude: Any = None
+    wrong: dict = field(default_factory=dict)
+    raises: str | None = None
+    why: str = ""
+    same: Callable[[Any, Any], bool] | None = None
+
+    def __post_init__(self):
+        self.args = tuple(self.args)
+
+
+def must_raise(args, about, why, error="ValueError", kwargs=None, group=ERRORS) -> Case:
+    """A call that must raise ``error`` (the task asks for it) because ``why``."""
+    return Case(args, None, about, group=group, kwargs=kwargs or {}, raises=error, why=why)
+
+
+@dataclass(frozen=True)
+class Depends:
+    """How a function is built on another graded function: ``calls(case)`` lists the calls of
+    ``function`` it needs, ``combine(case, results)`` builds the right answer from their
+    results. With the student's own ``function``, that answer is what the student's code
+    should return were it right; ``groups`` are the credit groups this can excuse."""
+    function: str
+    calls: Callable[[Case], list]
+    combine: Callable[[Case, list], Any]
+    groups: tuple = (VALUES,)
+
+
+@dataclass(frozen=True)
+class GroupResult:
+    """One credit group of a check: its name, weight, and verdict."""
+    name: str
+    weight: float
+    passed: bool
+    message: str = ""
+    misconception: str | None = None
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """What a check found for one function, group by group (the points are the cell's)."""
+    function: str
+    groups: tuple
+    note: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return all(g.passed for g in self.groups)
+
+    @property
+    def fraction(self) -> float:
+        total = sum(g.weight for g in self.groups)
+        return sum(g.weight for g in self.groups if g.passed) / total if total else 0.0
+
+    @property
+    def misconception(self) -> str | None:
+        return next((g.misconception for g in self.groups if not g.passed and g.misconception), None)
+
+    @property
+    def message(self) -> str:
+        """The failed groups' messages (a misconception once, however many groups it
+        breaks), then which groups kept their credit; or that all passed."""
+        failed = [g for g in self.groups if not g.passed]
+        names = ", ".join(g.name for g in self.groups if g.passed)
+        if not failed:
+            return f"{self.function}: passed ({names}), checked by the grader. {self.note}".strip()
+        said, parts = set(), []
+        for g in failed:
+            if g.message and (g.misconception is None or g.misconception not in said):
+                parts.append(_sentence(g.message))
+                said.add(g.misconception)
+        text = " ".join(dict.fromkeys(parts))
+        if len(self.groups) > 1 and (names or any(g.message for g in failed[1:])):
+            text += f" Credit kept for: {names}." if names else " No credit group passed."
+        return f"{text} {self.note}".strip()
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "!", "?", ")")) else text + "."
+
+
+class CheckFailed(AssertionError):
+    """A check did not pass: ``judgement`` holds the details (None for a plain message)."""
+
+    def __init__(self, message, judgement: Judgement | None = None):
+        super().__init__(message)
+        self.judgement = judgement
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The grader's decision on one test cell, written into the cell once and read back as
+    data by the score, the CSV, the JSON and the feedback."""
+    score: float
+    max_score: float
+    message: str
+    misconception: str | None = None
+    groups: tuple = ()              # ((name, weight, passed), ...)
+
+    @classmethod
+    def of(cls, judgement: Judgement, points: float) -> "Verdict":
+        score = round(points * judgement.fraction, 2)
+        return cls(score, points, judgement.message, judgement.misconception,
+                   tuple((g.name, g.weight, g.passed) for g in judgement.groups))
+
+    @classmethod
+    def failed(cls, message: str, points: float, misconception: str | None = None) -> "Verdict":
+        return cls(0.0, points, message, misconception)
+
+    def to_json(self) -> dict:
+        return {**asdict(self), "groups": [list(g) for g in self.groups]}
+
+    @classmethod
+    def from_json(cls, data) -> "Verdict | None":
+        """The verdict the grader wrote, or None when ``data`` is not one."""
+        try:
+            return cls(float(data["score"]), float(data["max_score"]), str(data["message"]),
+                       data.get("misconception"),
+                       tuple((str(n), float(w), bool(p)) for n, w, p in data.get("groups", ())))
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return None
+
+
+# -- the notebook being judged -----------------------------------------------------------------
+
+@dataclass
+class Judging:
+    """What the grader knows while it judges one notebook: earlier judgements by function,
+    the last one made, and how to reach another student function (None outside the grader)."""
+    judged: dict = field(default_factory=dict)
+    last: Judgement | None = None
+    lookup: Callable[[str], Any] | None = None
+
+
+_JUDGING: ContextVar[Judging | None] = ContextVar("convgrade_judging", default=None)
+
+
+@contextlib.contextmanager
+def judging(lookup=None, judged=None):
+    """Judge the cells of one notebook: yields the :class:`Judging` the checks record into."""
+    state = Judging(judged if judged is not None else {}, None, lookup)
+    token = _JUDGING.set(state)
+    try:
+        yield state
+    finally:
+        _JUDGING.reset(token)
+
+
+def finish(*parts: Judgement) -> Judgement:
+    """Merge the judgements one check made of one function, record it, and raise
+    :class:`CheckFailed` unless every group passed."""
+    judgement = Judgement(parts[0].function, tuple(g for p in parts for g in p.groups),
+                          " ".join(p.note for p in parts if p.note))
+    state = _JUDGING.get()
+    if state is not None:
+        state.judged[judgement.function] = judgement
+        state.last = judgement
+    if not judgement.passed:
+        raise CheckFailed(judgement.message, judgement)
+    return judgement
+
+
+# -- judging answers ---------------------------------------------------------------------------
+
+def is_blank(result) -> bool:
+    return isinstance(result, StudentError) and str(result).startswith("NotImplementedError")
+
+
+def close(got, want, magnitude=None) -> bool:
+    """Equal up to float32 rounding of the sums that produced ``want``, however they were
+    computed (directly or through an FFT)."""
+    got = np.asarray(got, dtype=np.float64)
+    want = np.asarray(want, dtype=np.float64)
+    if got.shape != want.shape:
+        return False
+    scale = np.abs(want) if magnitude is None else np.asarray(magnitude, dtype=np.float64)
+    if scale.shape not in ((), want.shape):
+        scale = np.abs(want)
+    largest = float(np.max(scale, initial=0.0))
+    bound = RTOL * (scale + largest) + 1e-9 * max(1.0, largest)
+    return bool(np.all(np.abs(got - want) <= bound))
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+
+
+def _is_number(want) -> bool:
+    return isinstance(want, numbers.Real) and not isinstance(want, (bool, np.bool_))
+
+
+def same_answer(got, want, case: Case) -> bool:
+    """Whether ``got`` equals ``want`` for ``case``: exactly for an int, within :data:`RTOL`
+    for a float, by :func:`close` for arrays, by ``case.same`` when the check gives one."""
+    if case.same is not None:
+        return bool(case.same(got, want))
+    if _is_int(want):
+        return type(got) is int and got == want
+    if _is_number(want):
+        value = _number(got)
+        return value is not None and close(value, want)
+    if not isinstance(got, np.ndarray) or got.dtype == object or np.shape(got) != np.shape(want):
+        return False
+    return close(got, want, case.magnitude)
+
+
+def _number(got):
+    """``got`` as a float when it is one real number (a numpy scalar arrives as a 0-d array)."""
+    if isinstance(got, np.ndarray) and got.size == 1 and got.dtype.kind in "biuf":
+        return float(got.reshape(-1)[0])
+    if isinstance(got, (bool, np.bool_)) or not isinstance(got, numbers.Real):
+        return None
+    return float(got)
+
+
+def _matches(got, answer, case: Case) -> bool:
+    if answer is None:
+        return False
+    if isinstance(answer, Alternatives):
+        return any(_matches(got, a, case) for a in answer)
+    if not _is_number(answer) and case.same is None and np.shape(answer) != np.shape(got):
+        return False
+    if _is_int(answer) and not isinstance(got, int):     # a wrong count, however typed
+        value = _number(got)
+        return value is not None and value == answer
+    return same_answer(got, answer, case)
+
+
+def reason(got, case: Case, shape_hint=None):
+    """None when ``got`` is right for ``case``, else a Misconception or the text of why not."""
+    want = case.expected
+    if same_answer(got, want, case):
+        return None
+    if case.same is not None:
+        return "the answer differs from the correct one"
+    if _is_int(want):
+        if isinstance(got, np.ndarray) and got.size == 1 and got.dtype.kind in "biuf" \
+                and float(got.reshape(-1)[0]) == want:
+            return NUMPY_NUMBER
+        if isinstance(got, (bool, np.bool_)) or _number(got) is None:
+            return f"expected a number, got {type(got).__name__}"
+        return f"{_number(got):g} is not the right value"
+    if _is_number(want):
+        if _number(got) is None:
+            return f"expected a number, got {type(got).__name__}"
+        return f"{_number(got):g} is not the right value"
+    if not isinstance(got, np.ndarray):
+        return f"expected an array of shape {np.shape(want)}, got {type(got).__name__}"
+    if got.dtype == object:
+        # never evaluated here: a symbolic value can be made to take forever to compute
+        return "expected an array of numbers, got one of other objects (symbolic values?)"
+    if got.shape != np.shape(want):
+        hint = shape_hint(case, got.shape) if shape_hint else None
+        return hint or f"output shape {got.shape}, expected {np.shape(want)}"
+    if close(np.sort(got, axis=None), np.sort(np.asarray(want), axis=None)):
+        return SWAPPED_PLACES
+    return "the values differ from the correct answer"
+
+
+def _error_kind(result) -> str:
+    return str(result).split(":")[0]
+
+
+def _group(name, weight, failures, inspect) -> GroupResult:
+    """The verdict of one group from its failures ``[(case, got, why)]``."""
+    if not failures:
+        return GroupResult(name, weight, True)
+    misses = [(c, g, w) for c, g, w in failures if not isinstance(g, StudentError)
+              and c.raises is None]
+    raised = [(c, g, w) for c, g, w in failures if isinstance(g, StudentError) and c.raises is None]
+    must = [(c, g, w) for c, g, w in failures if c.raises is not None]
+    if must and not misses and not raised:
+        case, got, _ = must[0]
+        did = (f"it raised {_error_kind(got)}" if isinstance(got, StudentError)
+               else "it returned a result")
+        return GroupResult(name, weight, False, MISSING_ERROR.message.format(
+            name="{name}", error=case.raises, about=case.about, why=case.why, did=did),
+            MISSING_ERROR.key)
+    found = _diagnose(misses)
+    if found is not None:
+        misconception, case = found
+        return GroupResult(name, weight, False, f"{{name}} is wrong on {case.about}: "
+                           f"{misconception.message}", misconception.key)
+    if misses:
+        case, got, why = misses[0]
+        seen = inspect(case, got) if inspect else None
+        why = seen or why
+        if isinstance(why, Misconception):
+            return GroupResult(name, weight, False, f"{{name}} is wrong on {case.about}: "
+                               f"{why.message}", why.key)
+        return GroupResult(name, weight, False, f"{{name}} is wrong on {case.about}: {why}")
+    case, got, _ = raised[0]
+    return GroupResult(name, weight, False, f"{{name}} raised on {case.about}: {got}")
+
+
+def _diagnose(misses):
+    """``(misconception, first case it explains)`` by the misconception rule, or None."""
+    best, best_count = None, 0
+    order = dict.fromkeys(m for c, _, _ in misses for m in c.wrong)
+    for misconception in order:
+        applies = [(c, g) for c, g, _ in misses if c.wrong.get(misconception) is not None]
+        explained = [c for c, g in applies if _matches(g, c.wrong[misconception], c)]
+        if explained and len(explained) == len(applies) and len(explained) > best_count:
+            best, best_count = (misconception, explained[0]), len(explained)
+    return best
+
+
+def judge(function, name: str, cases, weights: dict, *, shape_hint=None, inspect=None,
+          depends: Depends | None = None, shortcut: str | None = None,
+          symbolic: bool = False) -> Judgement:
+    """Call ``function`` on every case in one batch and judge the answers group by group
+    (``weights``: group name -> weight, in the order the feedback lists them); records the
+    judgement and raises :class:`CheckFailed` unless every group passed.
+
+    ``shape_hint(case, got_shape)`` may name the mistake behind a wrong output shape;
+    ``inspect(case, got)`` one that a single wrong answer shows by itself (both return text
+    or a :class:`Misconception`). ``depends`` excuses failures caused by a dependency;
+    ``shortcut`` replaces the library-convolution message (formatted with name and calls)."""
+    return finish(evaluate(function, name, cases, weights, shape_hint=shape_hint,
+                           inspect=inspect, depends=depends, shortcut=shortcut,
+                           symbolic=symbolic))
+
+
+def evaluate(function, name: str, cases, weights: dict, *, shape_hint=None, inspect=None,
+             depends: Depends | None = None, shortcut: str | None = None,
+             symbolic: bool = False) -> Judgement:
+    """:func:`judge` without recording or raising, for a check made of several parts."""
+    cases = list(cases)
+    unknown = {c.group for c in cases} - set(weights)
+    if unknown or not cases:
+        raise ValueError(f"check of {name}: cases in undeclared groups {sorted(unknown)}")
+    results = call_student(function, name, cases, weights, shortcut, symbolic)
+    if isinstance(results, Judgement):
+        return results
+    if all(is_blank(r) for r, c in zip(results, cases) if c.raises is None):
+        return everything_failed(name, weights, UNANSWERED.message.format(name=name), UNANSWERED.key)
+    failures = {group: [] for group in weights}
+    for case, got in zip(cases, results):
+        if case.raises is not None:
+            if not (isinstance(got, StudentError) and _error_kind(got) == case.raises):
+                failures[case.group].append((case, got, None))
+        elif isinstance(got, StudentError):
+            failures[case.group].append((case, got, None))
+        else:
+            why = reason(got, case, shape_hint)
+            if why is not None:
+                failures[case.group].append((case, got, why))
+    note = ""
+    if depends is not None:
+        failures, note = _excuse(function, name, depends, failures)
+    groups = []
+    for group, weight in weights.items():
+        result = _group(group, weight, failures[group], inspect)
+        groups.append(GroupResult(result.name, result.weight, result.passed,
+                                  result.message.replace("{name}", name), result.misconception))
+    return Judgement(name, tuple(groups), note)
+
+
+def everything_failed(name, weights, message, misconception=None) -> Judgement:
+    """Every group lost with one message (a blank answer, a shortcut, a function that cannot
+    be called at all)."""
+    groups = [GroupResult(g, w, False, message if i == 0 else "", misconception)
+              for i, (g, w) in enumerate(weights.items())]
+    return Judgement(name, tuple(groups))
+
+
+def call_student(function, name, cases, weights, shortcut=None, symbolic=False):
+    """The results of ``function`` on ``cases`` in one round trip (each a value or a
+    :class:`StudentError`), or a :class:`Judgement` losing everything when the function may
+    not be graded (a library shortcut) or cannot be run at all."""
+    try:
+        return call_many(function, [(c.args, c.kwargs) for c in cases], symbolic)
+    except ShortcutUsed as used:
+        text = used.message or (shortcut or SHORTCUT.message).format(
+            name=name, calls=", ".join(used.calls))
+        return everything_failed(name, weights, text, SHORTCUT.key)
+    except StudentError as error:
+        return everything_failed(name, weights, f"{name} could not be run: {error}")
+
+
+def call_checked(function, name: str, calls, shortcut=None, symbolic=False) -> list:
+    """Results of ``function`` on ``calls`` (``[(args, kwargs)]``) for a check that judges
+    them itself; a shortcut or a function that cannot be run raises :class:`CheckFailed`
+    with the usual message, recorded as a judgement losing every group of ``weights``."""
+    cases = [Case(args, kwargs=kwargs) for args, kwargs in calls]
+    results = call_student(function, name, cases, {VALUES: 1}, shortcut, symbolic)
+    if isinstance(results, Judgement):
+        raise CheckFailed(results.message, results)
+    return results
+
+
+# -- charge each mistake once --------------------------------------------------------------------
+
+def _excuse(function, name, depends: Depends, failures):
+    """Failures of ``depends.groups`` that the student's own dependency explains, removed.
+
+    Only when the grader has evidence for each step: the function's source reaches the
+    dependency, the dependency's own check failed with a named misconception in this
+    notebook, and on every failing case of those groups the student's answer equals what
+    the student's dependency gives when combined the right way."""
+    state = _JUDGING.get()
+    dependency = state.judged.get(depends.function) if state else None
+    reaches = getattr(function, "reaches", frozenset())
+    if (dependency is None or dependency.passed or not dependency.misconception
+            or dependency.misconception in (UNANSWERED.key, SHORTCUT.key)
+            or depends.function not in reaches or state.lookup is None):
+        return failures, ""
+    failing = [(c, g) for group in depends.groups for c, g, why in failures.get(group, ())
+               if why is not None or isinstance(g, StudentError)]
+    if not failing or any(isinstance(g, StudentError) or c.raises for c, g in failing):
+        return failures, ""
+    calls = [depends.calls(c) for c, _ in failing]
+    flat = [call for group in calls for call in group]
+    try:
+        results = call_many(state.lookup(depends.function), flat)
+    except (ShortcutUsed, StudentError):
+        return failures, ""
+    at = 0
+    for (case, got), some in zip(failing, calls):
+        part, at = results[at:at + len(some)], at + len(some)
+        if any(isinstance(r, StudentError) for r in part):
+            return failures, ""
+        if not same_answer(got, depends.combine(case, part), case):
+            return failures, ""
+    kept = {g: ([] if g in depends.groups else f) for g, f in failures.items()}
+    return kept, (f"{name} is right given your {depends.function}: its values are off only "
+                  f"because {depends.function} is wrong, so fix {depends.function} first.")
