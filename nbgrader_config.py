@@ -10,3 +10,8 @@ from convgrade import nbgrader_wiring
 
 c = get_config()  # noqa: F821  (provided by nbgrader when it loads this file)
 nbgrader_wiring.configure(c)
+
+# Due dates and late penalties (convgrade.schedule): uncomment and set for your term.
+# c.DueDates.due = {"conv_layer": "2027-02-01 17:00:00 UTC"}
+# c.PenaltyPerDay.per_day = 0.1         # share of the score lost per day (or part of one) late
+# c.PenaltyPerDay.grace_minutes = 15

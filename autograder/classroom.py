@@ -34,6 +34,7 @@ from .course import Course
 from .nbgrader_api import api, course_config, require
 from .report import literal, not_graded
 from .sandbox import SandboxUnavailable, missing, sweep, unavailable
+from .schedule import DueDates
 from .submission import CannotGrade, collect_files, read_notebook_bytes
 from .workers import start_workers, starts_next_kernel
 
@@ -44,7 +45,7 @@ def class_config(course: Course, class_dir: Path):
     """nbgrader config for a class run in ``class_dir`` on ``course``'s assignments."""
     class_dir = Path(class_dir).resolve()
     if class_dir == course.root:
-        return course_config(course.root)
+        return course_config(course.root, class_dir / "gradebook.db")
     return course_config(course.root, class_dir / "gradebook.db", root=str(class_dir),
                          source_directory=str(course.solutions), release_directory="release")
 
@@ -233,6 +234,7 @@ def grade_class(course: Course, class_dir, assignments=(), jobs=2, console=None,
             for assignment in sorted({a for a, _ in todo}):
                 register(grader, course, class_dir, assignment)
             with Gradebook(config.CourseDirectory.db_url) as gradebook:
+                DueDates(config=config).apply(gradebook, sorted({a for a, _ in todo}))
                 for student in sorted({s for _, s in todo}):
                     gradebook.update_or_create_student(student)
             if probe is not None and probe.result():

@@ -1,5 +1,5 @@
-"""The ``convgrade`` command: grade, release, autograde, validate, demo (what each promises:
-docs/contract.md)."""
+"""The ``convgrade`` command: grade, release, autograde, export, gradescope, validate, demo
+(what each promises: docs/contract.md)."""
 from __future__ import annotations
 
 import argparse
@@ -90,6 +90,48 @@ def cmd_demo(args) -> int:
                 assignments=args.assignment, workers=workers)
 
 
+def cmd_export(args) -> int:
+    from .classroom import class_config, export_csv
+    from .course import Course, CourseError
+    from .exports import RosterError, export
+    try:
+        course = Course.find(args.course)
+    except CourseError as error:
+        print(f"convgrade export: {error}", file=sys.stderr)
+        return 2
+    class_dir = Path(args.class_dir or course.root)
+    config = class_config(course, class_dir)
+    if not Path(config.CourseDirectory.db_url.removeprefix("sqlite:///")).exists() and \
+            config.CourseDirectory.db_url.startswith("sqlite"):
+        print(f"convgrade export: no gradebook in {class_dir} (run convgrade autograde first)",
+              file=sys.stderr)
+        return 2
+    out = Path(args.output or class_dir / f"{args.to}-grades.csv")
+    try:
+        if args.to == "csv":
+            export_csv(config, out)
+        else:
+            export(config, args.to, out, args.roster, args.assignment)
+    except RosterError as error:
+        print(f"convgrade export: {error}", file=sys.stderr)
+        return 2
+    print(f"{args.to} grades: {out}")
+    return 0
+
+
+def cmd_gradescope(args) -> int:
+    from .course import Course, CourseError
+    from .gradescope import build
+    try:
+        out = build(Course.find(args.course), args.assignment, args.output)
+    except CourseError as error:
+        print(f"convgrade gradescope: {error}", file=sys.stderr)
+        return 2
+    print(f"Gradescope autograder for {args.assignment}: {out} (upload it as the assignment's "
+          "autograder; it holds the solutions and hidden checks: share it with instructors only)")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="convgrade", description=__doc__)
     top.add_argument("--course", help="course folder (default: found from the working directory)")
@@ -122,6 +164,22 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="regrade submissions graded already")
     p.add_argument("--no-sandbox", action="store_true", help=NO_SANDBOX)
     p.set_defaults(run=cmd_autograde)
+
+    p = sub.add_parser("export", help="the class gradebook as an LMS gradebook import CSV")
+    p.add_argument("assignment", nargs="*", help="assignment ids (default: all)")
+    p.add_argument("--to", choices=["canvas", "moodle", "csv"], default="canvas",
+                   help="the LMS format (default canvas; csv: nbgrader's own with a status column)")
+    p.add_argument("--roster", help="CSV mapping student ids to the LMS: student_id, name, "
+                   "canvas_id, sis_user_id, sis_login_id, section, email, id_number")
+    p.add_argument("-o", "--output", help="file to write (default <to>-grades.csv in the class folder)")
+    p.add_argument("--class-dir", help="folder holding the gradebook (default: the course folder)")
+    p.set_defaults(run=cmd_export)
+
+    p = sub.add_parser("gradescope", help="build Gradescope's autograder zip for an assignment")
+    p.add_argument("assignment", help="assignment id")
+    p.add_argument("-o", "--output", default="autograder.zip",
+                   help="the zip to write (default autograder.zip)")
+    p.set_defaults(run=cmd_gradescope)
 
     p = sub.add_parser("validate", help="instructor self-check: solutions, release, mistake catalogue")
     p.add_argument("assignment", nargs="*", help="assignment ids (default: all)")

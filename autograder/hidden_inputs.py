@@ -1,6 +1,6 @@
 """Where the hidden inputs of a check come from: the course's secret, the submission, the check.
 
-A hidden check draws its inputs from a seed (``convgrade.checks.seeded``). Were the seed the
+A hidden check draws its inputs from a seed (``convgrade.cases.seeded``). Were the seed the
 same for every submission, a student could record the inputs through one submission (print
 them, raise them in an exception message the feedback shows, write them to a file) and answer
 them from a table in the next: full marks for a wrong function. So each test cell's seed is

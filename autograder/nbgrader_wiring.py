@@ -4,8 +4,9 @@ Release: stock. Autograde: cells restored from the source notebook (``RestoreFro
 instead of ``OverwriteCells``, first, so nbgrader's own steps only ever see restored cells,
 whatever JSON the student wrote) and executed by ``ExecuteWithChecks``; what the student's
 notebook displays is sanitized (``SanitizeStudentContent``) before the autograded notebook is
-kept for the formgrader. Feedback: hidden test regions are cleared (stock nbgrader shows
-them) and student content is sanitized again before the HTML is written.
+kept for the formgrader; late submissions lose what ``convgrade.schedule`` says. Feedback:
+hidden test regions are cleared (stock nbgrader shows them) and student content is sanitized
+again before the HTML is written.
 """
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests,
@@ -26,6 +27,7 @@ from .execute import ExecuteWithChecks
 from .feedback import FeedbackExporter
 from .restore import restore
 from .sanitize import SanitizeStudentContent
+from .schedule import PenaltyPerDay
 
 
 def configure(c, root=None):
@@ -44,6 +46,7 @@ def configure(c, root=None):
     c.Autograde.autograde_preprocessors = [ExecuteWithChecks, IgnorePattern, ClearMetadataPreprocessor,
                                            LimitOutput, SaveAutoGrades, AssignLatePenalties,
                                            CheckCellMetadata, SanitizeStudentContent]
+    c.AssignLatePenalties.plugin_class = PenaltyPerDay     # settings: convgrade.schedule
     c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, SanitizeStudentContent,
                                         CSSHTMLHeaderPreprocessor]
     c.GenerateFeedback.exporter_class = FeedbackExporter

@@ -20,6 +20,29 @@ def course():
     return Course(ROOT)
 
 
+# Gradescope's autograder results format (its documentation's fields and value sets).
+GRADESCOPE_SCHEMA = {
+    "type": "object",
+    "required": ["tests"],
+    "properties": {
+        "score": {"type": "number"},
+        "execution_time": {"type": "number"},
+        "output": {"type": "string"},
+        "visibility": {"enum": ["hidden", "after_due_date", "after_published", "visible"]},
+        "tests": {"type": "array", "items": {
+            "type": "object",
+            "required": ["name", "score", "max_score"],
+            "properties": {
+                "name": {"type": "string"}, "score": {"type": "number"},
+                "max_score": {"type": "number"}, "output": {"type": "string"},
+                "status": {"enum": ["passed", "failed"]},
+                "extra_data": {"type": "object"},
+                "visibility": {"enum": ["hidden", "after_due_date", "after_published", "visible"]},
+            }}},
+    },
+}
+
+
 # corr2d with the kernel flipped: the honest-but-wrong answer several tests build on
 WRONG_CORR2D = """import numpy as np
 def corr2d(X, K):

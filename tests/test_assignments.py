@@ -1,6 +1,7 @@
 """Every assignment through the real pipeline: solution full marks, blank release zero,
-every catalogued mistake loses its points with its message, every correct variant keeps
-full marks; the release is in sync with the source and leaks nothing."""
+every catalogued mistake loses exactly the credit groups it breaks with its message, at
+least 90 % of them with feedback that names their misconception, every correct variant
+keeps full marks; the release is in sync with the source and leaks nothing."""
 from __future__ import annotations
 
 import shutil
@@ -17,14 +18,27 @@ from convgrade.release import find_leaks, generate
 ASSIGNMENTS = Course(ROOT).assignment_ids()
 
 
+NAMED_SHARE = 0.9      # of the catalogued mistakes, whose feedback must name their misconception
+
+
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_catalogue_through_the_pipeline(course, assignment):
     rows = validate.run(course, assignment, jobs=2)
-    problems = [f"{label}: {p}" for label, _results, probs in rows for p in probs]
+    problems = [f"{label}: {p}" for label, _results, probs, _ in rows for p in probs]
     assert not problems, "\n".join(problems)
-    labels = [label for label, _, _ in rows]
+    labels = [label for label, _, _, _ in rows]
     assert labels[:2] == ["solution", "blank release"]
     assert rows[0][1]["score"] > 0 and rows[1][1]["score"] == 0
+    named, total = validate.coverage(rows)
+    assert total == sum(map(len, catalogue.load(assignment).WRONG.values()))
+    assert named >= NAMED_SHARE * total, f"{named} of {total} mistakes named"
+    # a mistake declares its misconception and may only break groups its test cell has
+    groups = {t["name"]: {g["name"] for g in t["extra_data"]["groups"]}
+              for t in rows[0][1]["tests"] if "extra_data" in t}
+    for function, name, mistake in catalogue.mistakes(catalogue.load(assignment)):
+        assert isinstance(mistake, catalogue.Mistake) and mistake.misconception, f"{function}={name}"
+        assert mistake.breaks and set(mistake.breaks) <= groups[f"test_{function}"], \
+            f"{function}={name} breaks {mistake.breaks}, groups {groups[f'test_{function}']}"
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

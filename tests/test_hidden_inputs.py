@@ -30,9 +30,9 @@ from hypothesis import strategies as st
 
 import convref
 from conftest import ROOT, WRONG_CORR2D, release_nb, source_nb, write
-from convgrade import catalogue, checks, hidden_inputs, policy
+from convgrade import cases, catalogue, hidden_inputs, policy
 from convgrade.check import conv_layer as check
-from convgrade.checks import CheckFailed
+from convgrade.verdict import CheckFailed
 from convgrade.course import Course
 from convgrade.hidden_inputs import check_seed, course_secret, fingerprint, student_cells
 from convgrade.restore import restore
@@ -182,34 +182,34 @@ def test_check_seed_depends_on_secret_fingerprint_and_check():
 
 
 def test_draws_follow_the_seed():
-    shapes = st.tuples(checks.dims(1, 9), checks.dims(1, 9), checks.seeds)
-    outside = checks.draw(shapes, 10)
-    assert checks.draw(shapes, 10) == outside                   # no seed: seed 0, always
-    with checks.seeded(0):
-        assert checks.draw(shapes, 10) == outside
-    with checks.seeded(7):
-        first, second = checks.draw(shapes, 10), checks.draw(shapes, 10)
-        values = checks.rng_array(3, (4,))
-        assert np.array_equal(checks.rng_array(3, (4,)), values)
-        assert not np.array_equal(checks.rng_array(4, (4,)), values)
+    shapes = st.tuples(cases.dims(1, 9), cases.dims(1, 9), cases.seeds)
+    outside = cases.draw(shapes, 10)
+    assert cases.draw(shapes, 10) == outside                   # no seed: seed 0, always
+    with cases.seeded(0):
+        assert cases.draw(shapes, 10) == outside
+    with cases.seeded(7):
+        first, second = cases.draw(shapes, 10), cases.draw(shapes, 10)
+        values = cases.rng_array(3, (4,))
+        assert np.array_equal(cases.rng_array(3, (4,)), values)
+        assert not np.array_equal(cases.rng_array(4, (4,)), values)
     assert first != second                                     # each draw has its own cases
-    with checks.seeded(7):
-        assert checks.draw(shapes, 10) == first                # the same seed, the same cases
-        assert np.array_equal(checks.rng_array(3, (4,)), values)
-    with checks.seeded(8):
-        assert checks.draw(shapes, 10) != first
-        assert not np.array_equal(checks.rng_array(3, (4,)), values)
-    assert checks.current_seed() == 0
+    with cases.seeded(7):
+        assert cases.draw(shapes, 10) == first                # the same seed, the same cases
+        assert np.array_equal(cases.rng_array(3, (4,)), values)
+    with cases.seeded(8):
+        assert cases.draw(shapes, 10) != first
+        assert not np.array_equal(cases.rng_array(3, (4,)), values)
+    assert cases.current_seed() == 0
 
 
 DRAWS = """
 import sys
 from hypothesis import strategies as st
-from convgrade import checks
-shapes = st.tuples(checks.dims(1, 12), checks.dims(1, 12), checks.seeds)
+from convgrade import cases
+shapes = st.tuples(cases.dims(1, 12), cases.dims(1, 12), cases.seeds)
 def cases():
-    with checks.seeded(10):
-        return [checks.draw(shapes, 40) for _ in range(3)]
+    with cases.seeded(10):
+        return [cases.draw(shapes, 40) for _ in range(3)]
 before = cases()
 import lots_of_constants                        # a local module, full of integers
 print(before == cases())
@@ -236,7 +236,7 @@ def test_a_table_of_inputs_passes_only_under_the_seed_it_was_recorded_with():
         seen.append((X.copy(), K.copy()))
         return convref.correlate(X, K)
 
-    with checks.seeded(1234):
+    with cases.seeded(1234):
         check.test_corr2d(recorder)
     table = [(X, K, convref.correlate(X, K)) for X, K in seen]
 
@@ -247,9 +247,9 @@ def test_a_table_of_inputs_passes_only_under_the_seed_it_was_recorded_with():
                 return answer
         return np.zeros((X.shape[0] - K.shape[0] + 1, X.shape[1] - K.shape[1] + 1))
 
-    with checks.seeded(1234):
+    with cases.seeded(1234):
         check.test_corr2d(from_table)
-    with checks.seeded(1235), pytest.raises(CheckFailed, match="values differ"):
+    with cases.seeded(1235), pytest.raises(CheckFailed, match="values differ"):
         check.test_corr2d(from_table)
 
 
@@ -291,7 +291,7 @@ def _catalogue_misses(assignment, seed) -> list:
     for function, name, code, message in entries:
         student = _answer_namespace(assignment, code)[function]
         try:
-            with checks.seeded(seed), np.errstate(all="ignore"):
+            with cases.seeded(seed), np.errstate(all="ignore"):
                 getattr(module, f"test_{function}")(student)
             verdict = None
         except CheckFailed as failure:

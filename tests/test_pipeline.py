@@ -7,32 +7,9 @@ import jsonschema
 import pytest
 
 from convgrade import policy
-from conftest import ROOT, WRONG_CORR2D, grade_many, release_nb, run_grade, scores, source_nb, write
+from conftest import GRADESCOPE_SCHEMA, ROOT, WRONG_CORR2D, grade_many, release_nb, run_grade, scores, source_nb, write
 from convgrade.cli import main
 from convgrade.students import CHEAT, fill, solution_answers, tamper
-
-# Gradescope's autograder results format (its documentation's fields and value sets).
-GRADESCOPE_SCHEMA = {
-    "type": "object",
-    "required": ["tests"],
-    "properties": {
-        "score": {"type": "number"},
-        "execution_time": {"type": "number"},
-        "output": {"type": "string"},
-        "visibility": {"enum": ["hidden", "after_due_date", "after_published", "visible"]},
-        "tests": {"type": "array", "items": {
-            "type": "object",
-            "required": ["name", "score", "max_score"],
-            "properties": {
-                "name": {"type": "string"}, "score": {"type": "number"},
-                "max_score": {"type": "number"}, "output": {"type": "string"},
-                "status": {"enum": ["passed", "failed"]},
-                "visibility": {"enum": ["hidden", "after_due_date", "after_published", "visible"]},
-            }}},
-    },
-}
-
-
 
 @pytest.fixture(scope="module")
 def solution_path(tmp_path_factory):
