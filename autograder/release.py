@@ -40,8 +40,12 @@ def secret_lines(source_nb) -> set:
 
 
 def find_leaks(course: Course, assignments=()) -> list:
-    """Every leak in the release, as ``path: what`` strings."""
+    """Every leak in the release, as ``path: what`` strings: in each assignment's folder, and
+    in the files every student gets beside them (``check.py``, the students' own check)."""
     leaks = []
+    for path in sorted(p for p in course.assignments.glob("*") if p.is_file()):
+        leaks += [f"{path.relative_to(course.root)}: mentions {m.group(0)!r}"
+                  for m in FORBIDDEN.finditer(path.read_text(errors="replace"))]
     for assignment in list(assignments) or course.assignment_ids():
         secrets = secret_lines(nbformat.read(course.source_notebook(assignment), 4))
         folder = course.assignments / assignment
