@@ -99,8 +99,9 @@ def verdict_outputs(outputs, verdict: Verdict):
 
 
 def write_verdict(cell, verdict: Verdict) -> None:
-    """The verdict into the cell, once, as data (``metadata.convgrade.verdict``)."""
-    cell.metadata["convgrade"] = {"verdict": verdict.to_json()}
+    """The verdict into the cell, once, as data (``metadata.convgrade.verdict``; a test cell's
+    metadata is the course's own, restored from the source notebook)."""
+    cell.metadata.setdefault("convgrade", {})["verdict"] = verdict.to_json()
 
 
 def read_verdict(cell) -> Verdict | None:

@@ -4,20 +4,23 @@ Release: stock. Autograde: cells restored from the source notebook (``RestoreFro
 instead of ``OverwriteCells``, first, so nbgrader's own steps only ever see restored cells,
 whatever JSON the student wrote) and executed by ``ExecuteWithChecks``; what the student's
 notebook displays is sanitized (``SanitizeStudentContent``) before the autograded notebook is
-kept for the formgrader; late submissions lose what ``convgrade.schedule`` says. Feedback:
-hidden test regions are cleared (stock nbgrader shows them) and student content is sanitized
-again before the HTML is written.
+kept for the formgrader, with each written answer's rubric beside it; late submissions lose
+what ``convgrade.schedule`` says. Feedback: hidden test regions and rubrics are cleared
+(stock nbgrader shows hidden tests) and student content is sanitized again before the HTML
+is written.
 """
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests,
                                     ClearOutput, DeduplicateIds, GetGrades, IgnorePattern,
                                     LimitOutput, OverwriteKernelspec, SaveAutoGrades)
 
+import re
 import warnings
 from pathlib import Path
 
 import nbformat
 from nbgrader.coursedir import CourseDirectory
+from nbformat.v4 import new_markdown_cell
 from nbgrader.preprocessors import NbGraderPreprocessor
 from sqlalchemy.exc import SAWarning
 from traitlets import Unicode
@@ -25,7 +28,7 @@ from traitlets import Unicode
 from . import nbgrader_api  # noqa: F401 - stamps new gradebooks without running ``alembic``
 from .execute import ExecuteWithChecks
 from .feedback import FeedbackExporter
-from .restore import restore
+from .restore import COURSE_MARK, grade_id, is_course_cell, is_grade, is_solution, restore
 from .sanitize import SanitizeStudentContent
 from .schedule import PenaltyPerDay
 
@@ -47,11 +50,14 @@ def configure(c, root=None):
                                            LimitOutput, SaveAutoGrades, AssignLatePenalties,
                                            CheckCellMetadata, SanitizeStudentContent]
     c.AssignLatePenalties.plugin_class = PenaltyPerDay     # settings: convgrade.schedule
-    c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, SanitizeStudentContent,
-                                        CSSHTMLHeaderPreprocessor]
+    c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, HideRubrics,
+                                        SanitizeStudentContent, CSSHTMLHeaderPreprocessor]
     c.GenerateFeedback.exporter_class = FeedbackExporter
     c.ClearHiddenTests.enforce_metadata = False
     return c
+
+
+SOLUTION = re.compile(r"### BEGIN SOLUTION[ \t]*\n(.*?)### END SOLUTION", re.S)
 
 
 class SubmissionError(Exception):
@@ -88,9 +94,40 @@ class RestoreFromSource(NbGraderPreprocessor):
                        f"{info['notebook']}.ipynb")
         release_nb = nbformat.read(release, as_version=4) if release.is_file() else None
         restored, notes = restore(nb, source_nb, release_nb)
+        show_rubrics(restored, source_nb)
         for note in notes:
             self.log.warning(note)
         if isinstance(nb.get("metadata"), dict):
             restored.metadata = nb.metadata
         restored.metadata["convgrade"] = {"repairs": notes}
         return restored, resources
+
+
+RUBRIC = "rubric"
+RUBRIC_TITLE = "**Rubric, for the grader** (from the source notebook; never in the feedback)"
+
+
+def show_rubrics(nb, source_nb) -> None:
+    """After each written answer, a cell with its rubric (the solution region of the source
+    cell), where the formgrader shows it next to the student's answer."""
+    rubrics = {grade_id(c): SOLUTION.search(c.source) for c in source_nb.cells
+               if c.cell_type == "markdown" and is_solution(c) and is_grade(c)}
+    for index in range(len(nb.cells) - 1, -1, -1):
+        found = rubrics.get(grade_id(nb.cells[index]))
+        if found and is_solution(nb.cells[index]) and nb.cells[index].cell_type == "markdown":
+            nb.cells.insert(index + 1, new_markdown_cell(
+                f"{RUBRIC_TITLE}\n\n{found.group(1).strip()}",
+                metadata={"convgrade": {RUBRIC: True, COURSE_MARK: True}}))
+
+
+def is_rubric(cell) -> bool:
+    meta = cell.get("metadata", {}).get("convgrade")
+    return isinstance(meta, dict) and meta.get(RUBRIC) is True and is_course_cell(cell)
+
+
+class HideRubrics(NbGraderPreprocessor):
+    """Feedback step: the rubric cells :func:`show_rubrics` added are for graders only."""
+
+    def preprocess(self, nb, resources):
+        nb.cells = [cell for cell in nb.cells if not is_rubric(cell)]
+        return nb, resources

@@ -166,3 +166,22 @@ def test_a_batch_with_an_ungradable_submission_exits_nonzero_and_says_so(graded_
     assert "2 submissions graded already" in proc.stdout
     assert "grading 1 submission on" in proc.stdout
     assert "1 submission could not be graded" in proc.stdout
+
+
+def test_rubrics_sit_beside_written_answers_for_the_grader_and_never_in_feedback(graded_class):
+    class_dir, _, _ = graded_class
+    rubric_source = [c for c in source_nb().cells if c.cell_type == "markdown"
+                     and c.metadata.get("nbgrader", {}).get("solution")]
+    assert rubric_source, "the course has written answers with rubrics"
+    for student in ("alice", "bob"):
+        nb = nbformat.read(class_dir / "autograded" / student / "conv_layer" / "conv_layer.ipynb", 4)
+        for written in rubric_source:
+            gid = written.metadata.nbgrader.grade_id
+            index = next(i for i, c in enumerate(nb.cells)
+                         if c.metadata.get("nbgrader", {}).get("grade_id") == gid)
+            rubric = nb.cells[index + 1]
+            model = written.source.split("### BEGIN SOLUTION")[1].split("### END SOLUTION")[0].strip()
+            assert rubric.cell_type == "markdown" and model in rubric.source
+            assert "nbgrader" not in rubric.metadata         # never a graded cell
+        page = (class_dir / "feedback" / student / "conv_layer" / "conv_layer.html").read_text()
+        assert "Rubric" not in page
