@@ -1,5 +1,5 @@
-"""The ``convgrade`` command: grade, release, autograde, export, gradescope, validate, demo
-(what each promises: docs/contract.md)."""
+"""The ``convgrade`` command: grade, release, autograde, export, feedback, gradescope,
+validate, demo (what each promises: docs/contract.md)."""
 from __future__ import annotations
 
 import argparse
@@ -119,6 +119,23 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_feedback(args) -> int:
+    from .course import Course, CourseError
+    from .exports import feedback_zips
+    try:
+        class_dir = Path(args.class_dir or Course.find(args.course).root)
+    except CourseError as error:
+        print(f"convgrade feedback: {error}", file=sys.stderr)
+        return 2
+    zips = feedback_zips(class_dir, args.output or class_dir / "feedback-zips", args.assignment)
+    if not zips:
+        print(f"convgrade feedback: no feedback under {class_dir / 'feedback'} (run convgrade "
+              "autograde first)", file=sys.stderr)
+        return 1
+    print(f"{len(zips)} feedback zip{'s' * (len(zips) != 1)} in {zips[0].parent}")
+    return 0
+
+
 def cmd_gradescope(args) -> int:
     from .course import Course, CourseError
     from .gradescope import build
@@ -174,6 +191,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", help="file to write (default <to>-grades.csv in the class folder)")
     p.add_argument("--class-dir", help="folder holding the gradebook (default: the course folder)")
     p.set_defaults(run=cmd_export)
+
+    p = sub.add_parser("feedback", help="zip each student's feedback pages for an LMS upload")
+    p.add_argument("assignment", nargs="*", help="assignment ids (default: all)")
+    p.add_argument("-o", "--output", help="folder for the zips, one <student>.zip each "
+                   "(default feedback-zips in the class folder)")
+    p.add_argument("--class-dir", help="folder holding feedback/ (default: the course folder)")
+    p.set_defaults(run=cmd_feedback)
 
     p = sub.add_parser("gradescope", help="build Gradescope's autograder zip for an assignment")
     p.add_argument("assignment", help="assignment id")

@@ -1,4 +1,4 @@
-"""Grades for a learning-management system, as nbgrader export plugins.
+"""Grades and feedback for a learning-management system.
 
 ``convgrade export --to canvas`` (or ``nbgrader export --exporter
 convgrade.exports.CanvasExportPlugin``) writes the gradebook as the CSV Canvas's gradebook
@@ -12,10 +12,14 @@ A roster CSV maps nbgrader's student ids to the LMS: a ``student_id`` column plu
 ``id_number``. A student missing from the roster keeps the name in the gradebook and their
 nbgrader id as SIS user id and login. A student with no submission gets an empty cell (the
 LMS keeps what it has), not a zero.
+
+``convgrade feedback -o DIR`` zips each student's feedback pages (``feedback/<student>/``)
+into ``DIR/<student>.zip`` for an LMS's per-student file upload.
 """
 from __future__ import annotations
 
 import csv
+import zipfile
 from pathlib import Path
 
 from nbgrader.api import MissingEntry
@@ -134,3 +138,22 @@ def export(config, to: str, path, roster="", assignments=()) -> Path:
     with Gradebook(config.CourseDirectory.db_url) as gradebook:
         plugin.export(gradebook)
     return Path(path)
+
+
+def feedback_zips(class_dir, out, assignments=()) -> list:
+    """One zip per student with their feedback pages, ``<assignment>/<notebook>.html``;
+    returns the zips written."""
+    written = []
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    for student in sorted(p for p in Path(class_dir, "feedback").glob("*") if p.is_dir()):
+        pages = sorted(page for page in student.glob("*/*.html")
+                       if not assignments or page.parent.name in assignments)
+        if not pages:
+            continue
+        target = out / f"{student.name}.zip"
+        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+            for page in pages:
+                archive.write(page, page.relative_to(student).as_posix())
+        written.append(target)
+    return written
