@@ -389,9 +389,10 @@ class ExecuteWithChecks(ExecutePreprocessor):
         with seeded(self.seeds.for_check(gid)), judging(self._student_function, self.judged) as state:
             try:
                 exec(compile(hidden, f"<hidden tests of {gid}>", "exec"), {"__name__": "hidden"}, names)
-            except CheckFailed as failure:
+            except CheckFailed as failure:          # the failure's own judgement, recorded or not
                 if failure.judgement is None:
                     return Verdict.failed(str(failure), points)
+                return Verdict.of(failure.judgement, points)
             except StudentError as error:
                 return Verdict.failed(f"{gid}: {error}", points)
             except ShortcutUsed as used:

@@ -70,8 +70,11 @@ TRUNCATED = Misconception("truncated_to_integers", "the output was truncated to 
 MISSING_ERROR = Misconception("missing_value_error", "{name} must raise {error} on {about} "
                               "({why}); {did}")
 NUMPY_NUMBER = Misconception("numpy_number", "return a Python int (int(...)), not a numpy number: "
-                             "numpy's integers wrap around silently and are not the int the "
-                             "task asks for")
+                             "the task asks for an int (numpy's own integers also wrap around "
+                             "silently on large counts)")
+FLOAT_COUNT = Misconception("float_count", "return an exact Python int, not a float: the task "
+                            "asks for an int, and a float loses the last digits of counts "
+                            "above 2**53")
 SWAPPED_PLACES = "the right values in the wrong places (check the order of your output axes)"
 
 
@@ -172,7 +175,7 @@ class Judgement:
 
 def _sentence(text: str) -> str:
     text = text.strip()
-    return text if text.endswith((".", "!", "?", ")")) else text + "."
+    return text if text.endswith((".", "!", "?")) else text + "."
 
 
 class CheckFailed(AssertionError):
@@ -300,6 +303,15 @@ def same_answer(got, want, case: Case) -> bool:
     return close(got, want, case.magnitude)
 
 
+def same_number(got, want) -> bool:
+    """``got`` is ``want`` as a number, whatever its type (a numpy scalar, a float that is
+    exactly the count): for a group that judges a count's value apart from its type."""
+    value = _number(got)
+    if value is None:
+        return False
+    return value == want if _is_int(want) else close(value, want)
+
+
 def _number(got):
     """``got`` as a float when it is one real number (a numpy scalar arrives as a 0-d array)."""
     if isinstance(got, np.ndarray) and got.size == 1 and got.dtype.kind in "biuf":
@@ -328,11 +340,15 @@ def reason(got, case: Case, shape_hint=None):
     if same_answer(got, want, case):
         return None
     if case.same is not None:
+        if shape_hint and isinstance(got, np.ndarray) and np.ndim(want) and got.shape != np.shape(want):
+            return shape_hint(case, got.shape) or f"output shape {got.shape}, expected {np.shape(want)}"
         return "the answer differs from the correct one"
     if _is_int(want):
         if isinstance(got, np.ndarray) and got.size == 1 and got.dtype.kind in "biuf" \
                 and float(got.reshape(-1)[0]) == want:
             return NUMPY_NUMBER
+        if isinstance(got, float) and got == want:
+            return FLOAT_COUNT
         if isinstance(got, (bool, np.bool_)) or _number(got) is None:
             return f"expected a number, got {type(got).__name__}"
         return f"{_number(got):g} is not the right value"
@@ -357,15 +373,16 @@ def _error_kind(result) -> str:
     return str(result).split(":")[0]
 
 
-def _group(name, weight, failures, inspect) -> GroupResult:
+def _group(name, weight, failures, inspect, raised=None) -> GroupResult:
     """The verdict of one group from its failures ``[(case, got, why)]``."""
     if not failures:
         return GroupResult(name, weight, True)
     misses = [(c, g, w) for c, g, w in failures if not isinstance(g, StudentError)
               and c.raises is None]
-    raised = [(c, g, w) for c, g, w in failures if isinstance(g, StudentError) and c.raises is None]
+    raised_cases = [(c, g, w) for c, g, w in failures
+                    if isinstance(g, StudentError) and c.raises is None]
     must = [(c, g, w) for c, g, w in failures if c.raises is not None]
-    if must and not misses and not raised:
+    if must and not misses and not raised_cases:
         case, got, _ = must[0]
         did = (f"it raised {_error_kind(got)}" if isinstance(got, StudentError)
                else "it returned a result")
@@ -385,8 +402,12 @@ def _group(name, weight, failures, inspect) -> GroupResult:
             return GroupResult(name, weight, False, f"{{name}} is wrong on {case.about}: "
                                f"{why.message}", why.key)
         return GroupResult(name, weight, False, f"{{name}} is wrong on {case.about}: {why}")
-    case, got, _ = raised[0]
-    return GroupResult(name, weight, False, f"{{name}} raised on {case.about}: {got}")
+    case, got, _ = raised_cases[0]
+    why = raised(case, got) if raised else None
+    if isinstance(why, Misconception):
+        return GroupResult(name, weight, False, f"{{name}} raised on {case.about}: {why.message}",
+                           why.key)
+    return GroupResult(name, weight, False, f"{{name}} raised on {case.about}: {why or got}")
 
 
 def _diagnose(misses):
@@ -402,23 +423,24 @@ def _diagnose(misses):
 
 
 def judge(function, name: str, cases, weights: dict, *, shape_hint=None, inspect=None,
-          depends: Depends | None = None, shortcut: str | None = None,
+          raised=None, depends: Depends | None = None, shortcut: str | None = None,
           symbolic: bool = False) -> Judgement:
     """Call ``function`` on every case in one batch and judge the answers group by group
     (``weights``: group name -> weight, in the order the feedback lists them); records the
     judgement and raises :class:`CheckFailed` unless every group passed.
 
     ``shape_hint(case, got_shape)`` may name the mistake behind a wrong output shape;
-    ``inspect(case, got)`` one that a single wrong answer shows by itself (both return text
-    or a :class:`Misconception`). ``depends`` excuses failures caused by a dependency;
+    ``inspect(case, got)`` one that a single wrong answer shows by itself, ``raised(case,
+    error)`` one that an exception shows (all three return text, a :class:`Misconception`
+    or None). ``depends`` excuses failures caused by a dependency;
     ``shortcut`` replaces the library-convolution message (formatted with name and calls)."""
     return finish(evaluate(function, name, cases, weights, shape_hint=shape_hint,
-                           inspect=inspect, depends=depends, shortcut=shortcut,
+                           inspect=inspect, raised=raised, depends=depends, shortcut=shortcut,
                            symbolic=symbolic))
 
 
 def evaluate(function, name: str, cases, weights: dict, *, shape_hint=None, inspect=None,
-             depends: Depends | None = None, shortcut: str | None = None,
+             raised=None, depends: Depends | None = None, shortcut: str | None = None,
              symbolic: bool = False) -> Judgement:
     """:func:`judge` without recording or raising, for a check made of several parts."""
     cases = list(cases)
@@ -446,7 +468,7 @@ def evaluate(function, name: str, cases, weights: dict, *, shape_hint=None, insp
         failures, note = _excuse(function, name, depends, failures)
     groups = []
     for group, weight in weights.items():
-        result = _group(group, weight, failures[group], inspect)
+        result = _group(group, weight, failures[group], inspect, raised)
         groups.append(GroupResult(result.name, result.weight, result.passed,
                                   result.message.replace("{name}", name), result.misconception))
     return Judgement(name, tuple(groups), note)
@@ -474,14 +496,14 @@ def call_student(function, name, cases, weights, shortcut=None, symbolic=False):
         return everything_failed(name, weights, f"{name} could not be run: {error}")
 
 
-def call_checked(function, name: str, calls, shortcut=None, symbolic=False) -> list:
+def call_checked(function, name: str, calls, shortcut=None, symbolic=False, weights=None) -> list:
     """Results of ``function`` on ``calls`` (``[(args, kwargs)]``) for a check that judges
     them itself; a shortcut or a function that cannot be run raises :class:`CheckFailed`
     with the usual message, recorded as a judgement losing every group of ``weights``."""
     cases = [Case(args, kwargs=kwargs) for args, kwargs in calls]
-    results = call_student(function, name, cases, {VALUES: 1}, shortcut, symbolic)
+    results = call_student(function, name, cases, weights or {VALUES: 1}, shortcut, symbolic)
     if isinstance(results, Judgement):
-        raise CheckFailed(results.message, results)
+        finish(results)                     # records the loss and raises CheckFailed
     return results
 
 
@@ -492,8 +514,10 @@ def _excuse(function, name, depends: Depends, failures):
 
     Only when the grader has evidence for each step: the function's source reaches the
     dependency, the dependency's own check failed with a named misconception in this
-    notebook, and on every failing case of those groups the student's answer equals what
-    the student's dependency gives when combined the right way."""
+    notebook, and on every failing case of those groups the student's answer is what the
+    student's dependency gives when combined the right way (for a call that must raise: the
+    dependency does not raise there either; for a call that raised: the dependency raised the
+    same kind of error)."""
     state = _JUDGING.get()
     dependency = state.judged.get(depends.function) if state else None
     reaches = getattr(function, "reaches", frozenset())
@@ -501,9 +525,8 @@ def _excuse(function, name, depends: Depends, failures):
             or dependency.misconception in (UNANSWERED.key, SHORTCUT.key)
             or depends.function not in reaches or state.lookup is None):
         return failures, ""
-    failing = [(c, g) for group in depends.groups for c, g, why in failures.get(group, ())
-               if why is not None or isinstance(g, StudentError)]
-    if not failing or any(isinstance(g, StudentError) or c.raises for c, g in failing):
+    failing = [(c, g) for group in depends.groups for c, g, _ in failures.get(group, ())]
+    if not failing:
         return failures, ""
     calls = [depends.calls(c) for c, _ in failing]
     flat = [call for group in calls for call in group]
@@ -514,10 +537,19 @@ def _excuse(function, name, depends: Depends, failures):
     at = 0
     for (case, got), some in zip(failing, calls):
         part, at = results[at:at + len(some)], at + len(some)
+        if case.raises:
+            if all(isinstance(r, StudentError) and _error_kind(r) == case.raises for r in part):
+                return failures, ""          # the dependency raises: the function should too
+            continue
+        if isinstance(got, StudentError):    # raised: excused only where the dependency did
+            if not any(isinstance(r, StudentError) and _error_kind(r) == _error_kind(got)
+                       for r in part):
+                return failures, ""
+            continue
         if any(isinstance(r, StudentError) for r in part):
             return failures, ""
         if not same_answer(got, depends.combine(case, part), case):
             return failures, ""
     kept = {g: ([] if g in depends.groups else f) for g, f in failures.items()}
-    return kept, (f"{name} is right given your {depends.function}: its values are off only "
-                  f"because {depends.function} is wrong, so fix {depends.function} first.")
+    return kept, (f"{name} is right given your {depends.function}: what it gets wrong comes "
+                  f"from {depends.function}, so fix {depends.function} first.")

@@ -15,10 +15,10 @@ from nbformat.v4 import new_code_cell, new_output
 from conftest import WRONG_CORR2D, release_nb, run_grade, scores, source_nb, write
 from convgrade.execute import read_verdict, verdict_outputs, write_verdict
 from convgrade.students import fill, solution_answers
-from convgrade.verdict import (ERRORS, NUMPY_NUMBER, SHORTCUT, TRUNCATED, UNANSWERED, VALUES,
+from convgrade.verdict import (ERRORS, FLOAT_COUNT, NUMPY_NUMBER, SHORTCUT, TRUNCATED, UNANSWERED, VALUES,
                                Alternatives, Case, CheckFailed, Judgement, GroupResult,
                                Misconception, Verdict, evaluate, judge, judging, must_raise,
-                               truncated)
+                               same_number, truncated)
 
 DOUBLED = Misconception("doubled", "every value is doubled")
 NEGATED = Misconception("negated", "the sign is flipped")
@@ -158,13 +158,28 @@ def test_a_blank_answer_is_not_answered_yet_and_shows_no_exception_text():
                                  "with your code.")
 
 
-def test_a_numpy_integer_where_an_int_is_asked_is_named_and_a_float_is_wrong():
+def test_a_numpy_integer_or_a_float_where_an_int_is_asked_is_named():
     cases = [Case((n,), 10**n, f"n={n}") for n in (1, 2, 3)]
     judgement = _fails(lambda n: np.int64(10**n), cases)
     assert judgement.misconception == NUMPY_NUMBER.key
-    assert "2 is not" not in judgement.message
-    assert _fails(lambda n: float(10**n), cases).misconception is None
+    assert _fails(lambda n: float(10**n), cases).misconception == FLOAT_COUNT.key
+    assert _fails(lambda n: 10**n + 1, cases).misconception is None
     assert judge(lambda n: 10**n, "f", cases, {VALUES: 1}).passed
+    # a group that judges the value alone accepts any type of the right number
+    by_value = [Case((n,), 10**n, f"n={n}", same=same_number) for n in (1, 2, 3)]
+    assert judge(lambda n: np.int64(10**n), "f", by_value, {VALUES: 1}).passed
+    assert not evaluate(lambda n: 10**n + 1, "f", by_value, {VALUES: 1}).passed
+
+
+def test_an_error_can_name_its_mistake():
+    cases = _cases(lambda k, x: {})
+    bad_index = Misconception("bad_index", "an index runs past the end")
+
+    def student(x):
+        raise IndexError("index 3 is out of bounds")
+    judgement = _fails(student, cases, raised=lambda case, error: bad_index
+                       if str(error).startswith("IndexError") else None)
+    assert judgement.misconception == "bad_index" and "past the end" in judgement.message
 
 
 def test_floats_are_compared_with_a_tolerance_and_bools_are_not_numbers():
@@ -266,3 +281,37 @@ def test_judging_records_each_functions_judgement_for_later_cells():
             judge(lambda x: 2 * x, "g", _cases(), {VALUES: 1})
     assert state.judged["g"].misconception == "doubled" and state.last is state.judged["g"]
     assert SHORTCUT.key == "library_shortcut"
+
+
+def test_a_failure_the_check_did_not_record_still_scores_zero():
+    """A CheckFailed carrying a judgement that no ``finish`` recorded (review finding: such a
+    cell once got full marks) is scored from its own judgement."""
+    from types import SimpleNamespace
+    from convgrade.execute import ExecuteWithChecks
+    executor = ExecuteWithChecks()
+    executor._dead, executor.judged = None, {}
+    executor.seeds = SimpleNamespace(for_check=lambda gid: 0)
+    hidden = ("from convgrade.verdict import CheckFailed, Judgement, GroupResult\n"
+              "raise CheckFailed('no', Judgement('f', (GroupResult('values', 1, False, 'no'),)))\n")
+    verdict = executor._judge(hidden, "test_f", 3.0)
+    assert verdict.score == 0 and verdict.message == "no."
+
+
+def test_a_function_that_cannot_be_called_loses_every_group_and_is_recorded():
+    from convgrade.remote import ShortcutUsed
+    from convgrade.verdict import call_checked
+
+    class Shortcut:
+        def __call__(self, *args):
+            raise AssertionError("never called")
+
+    import convgrade.verdict as engine
+    with judging() as state, pytest.raises(CheckFailed):
+        original = engine.call_many
+        engine.call_many = lambda *a, **k: (_ for _ in ()).throw(ShortcutUsed(["numpy.convolve"]))
+        try:
+            call_checked(Shortcut(), "f", [((1,), {})], weights={VALUES: 2, ERRORS: 1})
+        finally:
+            engine.call_many = original
+    assert state.last.fraction == 0 and state.last.misconception == SHORTCUT.key
+    assert [g.name for g in state.last.groups] == [VALUES, ERRORS]
