@@ -1,6 +1,11 @@
 """Catalogue of student answers for ``audio``: realistic mistakes with the feedback each must
 get (WRONG), and correct answers written in other styles that must keep full marks (CORRECT).
+
+Each mistake names a piece of its feedback, the key of the misconception it embodies, and
+the credit groups of its test cell it loses (``convgrade.check.audio.*_GROUPS``); every other
+group keeps its points.
 """
+from . import LIBRARY, Mistake
 
 SHORTCUT = "library convolution"
 FLIPPED = "the kernel is flipped"
@@ -194,6 +199,8 @@ def conv1d(x, w, b=None, stride=1, padding=0, dilation=1):
     single = x.ndim == 2
     if single:
         x = x[None]
+    if x.shape[1] != w.shape[1] or dilation * (w.shape[2] - 1) + 1 > x.shape[2] + 2 * padding:
+        raise ValueError("the kernel does not fit the signal")
     K = w.shape[2]
     xp = np.pad(x, ((0, 0), (0, 0), (padding, padding)))
     L = (xp.shape[2] - dilation * (K - 1) - 1) // stride + 1
@@ -215,6 +222,8 @@ def conv1d(x, w, b=None, stride=1, padding=0, dilation=1):
     single = x.ndim == 2
     if single:
         x = x[None]
+    if x.shape[1] != w.shape[1] or w.shape[2] > x.shape[2] + 2 * padding:
+        raise ValueError("the kernel does not fit the signal")
     K = w.shape[2]
     xp = np.pad(x, ((0, 0), (0, 0), (padding, padding)))
     L = (xp.shape[2] - K) // stride + 1
@@ -235,6 +244,8 @@ def conv1d(x, w, b=None, stride=1, padding=0, dilation=1):
     single = x.ndim == 2
     if single:
         x = x[None]
+    if x.shape[1] != w.shape[1] or dilation * (w.shape[2] - 1) + 1 > x.shape[2] + 2 * padding:
+        raise ValueError("the kernel does not fit the signal")
     K = w.shape[2]
     span = dilation * (K - 1) + 1
     xp = np.concatenate([x, np.zeros(x.shape[:2] + (2 * padding,))], axis=2)   # all at the end
@@ -256,6 +267,8 @@ def conv1d(x, w, b=None, stride=1, padding=0, dilation=1):
     single = x.ndim == 2
     if single:
         x = x[None]
+    if x.shape[1] != w.shape[1] or dilation * (w.shape[2] - 1) + 1 > x.shape[2] + 2 * padding:
+        raise ValueError("the kernel does not fit the signal")
     x = x[:, :, ::stride]                       # "stride 2 = keep every other sample"
     K = w.shape[2]
     span = dilation * (K - 1) + 1
@@ -301,6 +314,8 @@ def conv1d(x, w, b=None, stride=1, padding=0, dilation=1):
     single = x.ndim == 2
     if single:
         x = x[None]
+    if x.shape[1] != w.shape[1] or dilation * (w.shape[2] - 1) + 1 > x.shape[2] + 2 * padding:
+        raise ValueError("the kernel does not fit the signal")
     K = w.shape[2]
     span = dilation * (K - 1) + 1
     xp = np.pad(x, ((0, 0), (0, 0), (padding, padding)))
@@ -841,49 +856,352 @@ def estimate_delay(x, y):
     return int(lags[np.argmax(r)])
 """
 
+AUDIO_FIRST_CHANNEL = """\
+import numpy as np
+
+
+def audio_layer(X, V, u=None):
+    T, A = X.shape[0], V.shape[0]
+    H = np.zeros((T - A + 1, V.shape[2]))
+    for t in range(T - A + 1):
+        H[t] = X[t:t + A, 0] @ V[:, 0, :]        # the window of samples times the taps
+    return H if u is None else H + u
+"""
+
+AUDIO_CHANNELS_AVERAGED = """\
+import numpy as np
+
+
+def audio_layer(X, V, u=None):
+    T, C = X.shape
+    A = V.shape[0]
+    per_channel = [sum(np.outer(X[a:a + T - A + 1, c], V[a, c]) for a in range(A))
+                   for c in range(C)]
+    H = np.mean(per_channel, axis=0)             # combine the channels
+    return H if u is None else H + u
+"""
+
+AUDIO_ZEROS_LIKE = """\
+import numpy as np
+
+
+def audio_layer(X, V, u=None):
+    T, A = X.shape[0], V.shape[0]
+    H = np.zeros_like(X, shape=(T - A + 1, V.shape[2]))     # an array like the recording
+    for t in range(T - A + 1):
+        H[t] = np.einsum("ac,acd->d", X[t:t + A], V)
+    return H if u is None else H + u
+"""
+
+AUDIO_ONE_SHORT = """\
+import numpy as np
+
+
+def audio_layer(X, V, u=None):
+    T, A = X.shape[0], V.shape[0]
+    H = np.zeros((T - A, V.shape[2]))            # the window moves T - A times
+    for t in range(T - A):
+        H[t] = np.einsum("ac,acd->d", X[t:t + A], V)
+    return H if u is None else H + u
+"""
+
+CONV1D_NO_CHANNEL_CHECK = """\
+import numpy as np
+
+
+def conv1d(x, w, b=None, stride=1, padding=0, dilation=1):
+    x, w = np.asarray(x, dtype=float), np.asarray(w, dtype=float)
+    single = x.ndim == 2
+    if single:
+        x = x[None]
+    N, C, T = x.shape
+    D, _, K = w.shape
+    L = (T + 2 * padding - dilation * (K - 1) - 1) // stride + 1
+    if L < 1:
+        raise ValueError("the kernel is longer than the padded signal")
+    out = np.zeros((N, D, L))
+    for n in range(N):
+        for d in range(D):
+            for t in range(L):
+                total = 0.0 if b is None else b[d]
+                for c in range(C):
+                    for k in range(K):
+                        i = t * stride + k * dilation - padding
+                        if 0 <= i < T:
+                            total += w[d, c, k] * x[n, c, i]
+                out[n, d, t] = total
+    return out[0] if single else out
+"""
+
+CONV1D_ZEROS_LIKE = """\
+import numpy as np
+
+
+def conv1d(x, w, b=None, stride=1, padding=0, dilation=1):
+    x, w = np.asarray(x), np.asarray(w, dtype=float)
+    single = x.ndim == 2
+    if single:
+        x = x[None]
+    N, C, T = x.shape
+    D, CW, K = w.shape
+    span = dilation * (K - 1) + 1
+    if C != CW or span > T + 2 * padding:
+        raise ValueError("the kernel does not fit the signal")
+    xp = np.pad(x, ((0, 0), (0, 0), (padding, padding)))
+    L = (xp.shape[2] - span) // stride + 1
+    out = np.zeros((N, D, L), dtype=x.dtype)     # the output has the signal's type
+    for t in range(L):
+        out[:, :, t] = np.einsum("nck,dck->nd", xp[:, :, t * stride:t * stride + span:dilation], w)
+    if b is not None:
+        out = out + np.asarray(b)[:, None]
+    return out[0] if single else out
+"""
+
+CONV1D_NO_BIAS = """\
+import numpy as np
+
+
+def conv1d(x, w, b=None, stride=1, padding=0, dilation=1):
+    x, w = np.asarray(x, dtype=float), np.asarray(w, dtype=float)
+    single = x.ndim == 2
+    if single:
+        x = x[None]
+    N, C, T = x.shape
+    D, CW, K = w.shape
+    span = dilation * (K - 1) + 1
+    if C != CW or span > T + 2 * padding:
+        raise ValueError("the kernel does not fit the signal")
+    xp = np.pad(x, ((0, 0), (0, 0), (padding, padding)))
+    L = (xp.shape[2] - span) // stride + 1
+    out = np.zeros((N, D, L))
+    for k in range(K):
+        taps = xp[:, :, k * dilation:k * dilation + stride * (L - 1) + 1:stride]
+        out += np.einsum("dc,nct->ndt", w[:, :, k], taps)
+    return out[0] if single else out
+"""
+
+CONV1D_LENGTH_OFF_BY_ONE = """\
+import numpy as np
+
+
+def conv1d(x, w, b=None, stride=1, padding=0, dilation=1):
+    x, w = np.asarray(x, dtype=float), np.asarray(w, dtype=float)
+    single = x.ndim == 2
+    if single:
+        x = x[None]
+    N, C, T = x.shape
+    D, CW, K = w.shape
+    span = dilation * (K - 1) + 1
+    if C != CW or span > T + 2 * padding:
+        raise ValueError("the kernel does not fit the signal")
+    xp = np.pad(x, ((0, 0), (0, 0), (padding, padding)))
+    L = (xp.shape[2] - span) // stride            # how many strides fit in the padded signal
+    out = np.zeros((N, D, L))
+    for t in range(L):
+        window = xp[:, :, t * stride:t * stride + span:dilation]
+        out[:, :, t] = np.einsum("nck,dck->nd", window, w)
+    if b is not None:
+        out += np.asarray(b)[:, None]
+    return out[0] if single else out
+"""
+
+CAUSAL_ZEROS_LIKE = """\
+import numpy as np
+
+
+def causal_conv1d(x, w, b=None, dilation=1):
+    x, w = np.asarray(x), np.asarray(w, dtype=float)
+    K, T = w.shape[-1], x.shape[-1]
+    span = dilation * (K - 1)
+    xp = np.pad(x, [(0, 0)] * (x.ndim - 1) + [(span, 0)])
+    out = np.zeros_like(x, shape=x.shape[:-2] + (w.shape[0], T))   # like the input
+    for t in range(T):
+        out[..., t] = np.einsum("...ck,dck->...d", xp[..., t:t + span + 1:dilation], w)
+    if b is not None:
+        out = out + np.asarray(b)[:, None]
+    return out
+"""
+
+CAUSAL_UNBATCHED_ONLY = """\
+import numpy as np
+
+
+def causal_conv1d(x, w, b=None, dilation=1):
+    x, w = np.asarray(x, dtype=float), np.asarray(w, dtype=float)
+    C, T = x.shape
+    D, _, K = w.shape
+    span = dilation * (K - 1)
+    xp = np.pad(x, ((0, 0), (span, 0)))
+    out = np.zeros((D, T))
+    for k in range(K):
+        out += w[:, :, k] @ xp[:, k * dilation:k * dilation + T]
+    if b is not None:
+        out += np.asarray(b)[:, None]
+    return out
+"""
+
+CAUSAL_ON_CONV1D = """\
+import numpy as np
+
+
+def causal_conv1d(x, w, b=None, dilation=1):
+    # conv1d pads both ends: pad the past here instead and let conv1d run unpadded
+    x = np.asarray(x, dtype=float)
+    span = dilation * (np.shape(w)[-1] - 1)
+    return conv1d(np.pad(x, [(0, 0)] * (x.ndim - 1) + [(span, 0)]), w, b, dilation=dilation)
+"""
+
+RF_LAYER_OFF_BY_ONE = """\
+def receptive_field(kernel_size, dilations):
+    sizes = [kernel_size] * len(dilations) if isinstance(kernel_size, int) else list(kernel_size)
+    field = 1
+    for layer in range(1, len(dilations)):          # layers 1, 2, ..., L
+        field += (sizes[layer] - 1) * dilations[layer]
+    return field
+"""
+
+RF_NUMPY_INT = """\
+import numpy as np
+
+
+def receptive_field(kernel_size, dilations):
+    d = np.array(dilations, dtype=int)
+    k = np.full(d.shape, kernel_size) if np.ndim(kernel_size) == 0 else np.array(kernel_size, dtype=int)
+    return 1 + np.sum((k - 1) * d)
+"""
+
+RF_FLOAT = """\
+def receptive_field(kernel_size, dilations):
+    sizes = [kernel_size] * len(dilations) if isinstance(kernel_size, int) else list(kernel_size)
+    field = 1.0                                  # the output sample itself
+    for k, d in zip(sizes, dilations):
+        field += (k - 1) * d
+    return field
+"""
+
+DELAY_NUMPY_INT = """\
+import numpy as np
+
+
+def estimate_delay(x, y):
+    r = np.correlate(y, x, mode="full")
+    return np.argmax(r) - (len(x) - 1)
+"""
+
+DELAY_XY_INDEX = """\
+import numpy as np
+
+
+def estimate_delay(x, y):
+    return int(np.argmax(np.correlate(x, y, mode="full")))
+"""
+
+DELAY_ITEM = """\
+import numpy as np
+
+
+def estimate_delay(x, y):
+    r = np.correlate(np.asarray(y, dtype=float), np.asarray(x, dtype=float), mode="full")
+    return (np.argmax(r) - (len(x) - 1)).item()
+"""
+
+ALL_AUDIO = ("values", "bias u", "integer recordings")
+CONV_VALUES = ("values", "bias", "padding, stride and dilation", "batch", "integer inputs")
+CAUSAL_VALUES = ("values", "bias", "dilation", "batch", "integer inputs")
+RF_VALUES = ("values", "kernel sizes per layer")
+
 WRONG = {
     "audio_layer": {
-        "flipped_kernel": (AUDIO_FLIPPED, "the kernel is flipped in time"),
-        "channel_axes_swapped": (AUDIO_CHANNELS_SWAPPED, "the two channel axes are swapped"),
-        "channel_first_output": (AUDIO_CHANNEL_FIRST_OUTPUT, "the output is time-major"),
-        "bias_time_axis": (AUDIO_BIAS_TIME_AXIS, "the bias is added along the wrong axis"),
-        "no_bias": (AUDIO_NO_BIAS, "the bias u is missing"),
-        "same_length": (AUDIO_SAME_LENGTH, "only T - A + 1 windows"),
-        "np_correlate": (AUDIO_NP_CORRELATE, SHORTCUT),
-        "scipy_signal": (AUDIO_SCIPY, SHORTCUT),
+        "flipped_kernel": Mistake(AUDIO_FLIPPED, "the kernel is flipped in time", "kernel_flipped",
+                                  ALL_AUDIO),
+        "channel_axes_swapped": Mistake(AUDIO_CHANNELS_SWAPPED, "the two channel axes are swapped",
+                                        "channel_axes_swapped", ALL_AUDIO),
+        "channel_first_output": Mistake(AUDIO_CHANNEL_FIRST_OUTPUT, "the output is time-major",
+                                        "output_transposed", ALL_AUDIO),
+        "bias_time_axis": Mistake(AUDIO_BIAS_TIME_AXIS, "the bias is added along the wrong axis",
+                                  "bias_wrong_axis", ("bias u",)),
+        "no_bias": Mistake(AUDIO_NO_BIAS, "the bias u is missing", "bias_missing", ("bias u",)),
+        "same_length": Mistake(AUDIO_SAME_LENGTH, "only T - A + 1 windows", "output_not_valid",
+                               ALL_AUDIO),
+        "np_correlate": Mistake(AUDIO_NP_CORRELATE, SHORTCUT, LIBRARY, ALL_AUDIO),
+        "scipy_signal": Mistake(AUDIO_SCIPY, SHORTCUT, LIBRARY, ALL_AUDIO),
+        "first_channel_only": Mistake(AUDIO_FIRST_CHANNEL, "only the first input channel is used",
+                                      "first_channel_only", ALL_AUDIO),
+        "channels_averaged": Mistake(AUDIO_CHANNELS_AVERAGED, "the input channels are averaged",
+                                     "channels_averaged", ALL_AUDIO),
+        "zeros_like_integer": Mistake(AUDIO_ZEROS_LIKE, "truncated to integers",
+                                      "truncated_to_integers", ("integer recordings",)),
+        "one_step_short": Mistake(AUDIO_ONE_SHORT, "one step short", "output_one_short", ALL_AUDIO),
     },
     "conv1d": {
-        "flipped_kernel": (CONV1D_FLIPPED, FLIPPED),
-        "no_dilation": (CONV1D_NO_DILATION, "the dilation is ignored"),
-        "pad_one_side": (CONV1D_PAD_ONE_SIDE, "zeros at EACH end"),
-        "subsample_first": (CONV1D_SUBSAMPLE_FIRST, "it does not subsample the input first"),
-        "unbatched_only": (CONV1D_UNBATCHED_ONLY, "must accept a batch (N, C, T)"),
-        "bias_last_axis": (CONV1D_BIAS_LAST_AXIS, "the bias is added along the wrong axis"),
-        "no_value_error": (CONV1D_NO_VALUE_ERROR, "must raise ValueError"),
-        "np_correlate": (CONV1D_NP_CORRELATE, SHORTCUT),
+        "flipped_kernel": Mistake(CONV1D_FLIPPED, FLIPPED, "kernel_flipped", CONV_VALUES),
+        "no_dilation": Mistake(CONV1D_NO_DILATION, "the dilation is ignored", "dilation_ignored",
+                               ("padding, stride and dilation", "ValueError")),
+        "pad_one_side": Mistake(CONV1D_PAD_ONE_SIDE, "zeros at EACH end", "padding_one_side",
+                                ("padding, stride and dilation",)),
+        "subsample_first": Mistake(CONV1D_SUBSAMPLE_FIRST, "it does not subsample the input first",
+                                   "stride_subsamples_input", ("padding, stride and dilation",)),
+        "unbatched_only": Mistake(CONV1D_UNBATCHED_ONLY, "must accept a batch (N, C, T)",
+                                  "batch_not_accepted", ("batch",)),
+        "bias_last_axis": Mistake(CONV1D_BIAS_LAST_AXIS, "the bias is added along the wrong axis",
+                                  "bias_wrong_axis", ("bias",)),
+        "no_value_error": Mistake(CONV1D_NO_VALUE_ERROR, "must raise ValueError",
+                                  "missing_value_error", ("ValueError",)),
+        "np_correlate": Mistake(CONV1D_NP_CORRELATE, SHORTCUT, LIBRARY, CONV_VALUES + ("ValueError",)),
+        "no_channel_check": Mistake(CONV1D_NO_CHANNEL_CHECK, "channel count differs",
+                                    "missing_value_error", ("ValueError",)),
+        "zeros_like_integer": Mistake(CONV1D_ZEROS_LIKE, "truncated to integers",
+                                      "truncated_to_integers", ("integer inputs",)),
+        "no_bias": Mistake(CONV1D_NO_BIAS, "the bias b is missing", "bias_missing", ("bias",)),
+        "length_off_by_one": Mistake(CONV1D_LENGTH_OFF_BY_ONE, "off by one", "output_length_off_by_one",
+                                     CONV_VALUES),
     },
     "causal_conv1d": {
-        "right_padding": (CAUSAL_RIGHT_PAD, FUTURE),
-        "same_padding": (CAUSAL_SAME_PAD, FUTURE),
-        "flipped_kernel": (CAUSAL_FLIPPED, FLIPPED),
-        "no_dilation": (CAUSAL_NO_DILATION, "the dilation is ignored"),
-        "full_length": (CAUSAL_FULL_LENGTH, "that is the full correlation"),
-        "scipy_lfilter": (CAUSAL_LFILTER, SHORTCUT),
+        "right_padding": Mistake(CAUSAL_RIGHT_PAD, FUTURE, "padded_on_the_right",
+                                 CAUSAL_VALUES + ("causality",)),
+        "same_padding": Mistake(CAUSAL_SAME_PAD, FUTURE, "padded_on_both_sides",
+                                CAUSAL_VALUES + ("causality",)),
+        "flipped_kernel": Mistake(CAUSAL_FLIPPED, FLIPPED, "kernel_flipped", CAUSAL_VALUES),
+        "no_dilation": Mistake(CAUSAL_NO_DILATION, "the dilation is ignored", "dilation_ignored",
+                               ("dilation",)),
+        "full_length": Mistake(CAUSAL_FULL_LENGTH, "that is the full correlation",
+                               "full_length_output", CAUSAL_VALUES),
+        "scipy_lfilter": Mistake(CAUSAL_LFILTER, SHORTCUT, LIBRARY, CAUSAL_VALUES + ("causality",)),
+        "zeros_like_integer": Mistake(CAUSAL_ZEROS_LIKE, "truncated to integers",
+                                      "truncated_to_integers", ("integer inputs",)),
+        "unbatched_only": Mistake(CAUSAL_UNBATCHED_ONLY, "must accept a batch (N, C, T)",
+                                  "batch_not_accepted", ("batch",)),
     },
     "receptive_field": {
-        "no_plus_one": (RF_NO_PLUS_ONE, "the output sample itself counts"),
-        "k_times_d": (RF_K_TIMES_D, "not k*dilation"),
-        "ignores_dilation": (RF_IGNORES_DILATION, "the dilation is ignored"),
-        "sum_of_spans": (RF_SUM_OF_SPANS, "the layers share their end samples"),
-        "product": (RF_PRODUCT, "they do not multiply it"),
+        "no_plus_one": Mistake(RF_NO_PLUS_ONE, "the output sample itself counts",
+                               "output_sample_not_counted", RF_VALUES),
+        "k_times_d": Mistake(RF_K_TIMES_D, "not k*dilation", "reach_k_times_dilation", RF_VALUES),
+        "ignores_dilation": Mistake(RF_IGNORES_DILATION, "the dilation is ignored", "dilation_ignored",
+                                    RF_VALUES),
+        "sum_of_spans": Mistake(RF_SUM_OF_SPANS, "the layers share their end samples",
+                                "span_counted_per_layer", RF_VALUES),
+        "product": Mistake(RF_PRODUCT, "they do not multiply it", "reach_multiplied", RF_VALUES),
+        "layer_count_off_by_one": Mistake(RF_LAYER_OFF_BY_ONE, "one layer is left out",
+                                          "layer_count_off_by_one", RF_VALUES),
+        "numpy_integer": Mistake(RF_NUMPY_INT, "not a numpy number", "numpy_number", ("Python int",)),
+        "float_count": Mistake(RF_FLOAT, "not a float", "float_not_int", ("Python int",)),
     },
     "estimate_delay": {
-        "sign_error": (DELAY_SIGN, "the sign is wrong"),
-        "full_index": (DELAY_FULL_INDEX, "subtract len(x) - 1 to turn it into a lag"),
-        "wrong_length_subtracted": (DELAY_WRONG_LENGTH, "not len(y) - 1"),
-        "circular": (DELAY_CIRCULAR, "a circular (FFT) correlation of length len(y) wraps"),
-        "fft_no_unwrap": (DELAY_NO_UNWRAP, "the upper indices hold the negative lags"),
-        "args_swapped": (DELAY_ARGS_SWAPPED, "the sign is wrong"),
+        "sign_error": Mistake(DELAY_SIGN, "the sign is wrong", "lag_sign_flipped",
+                              ("values", "negative lags")),
+        "full_index": Mistake(DELAY_FULL_INDEX, "subtract len(x) - 1 to turn it into a lag",
+                              "full_index_not_shifted", ("values", "negative lags")),
+        "wrong_length_subtracted": Mistake(DELAY_WRONG_LENGTH, "not len(y) - 1", "shifted_by_len_y",
+                                           ("values", "negative lags")),
+        "circular": Mistake(DELAY_CIRCULAR, "a circular (FFT) correlation of length len(y) wraps",
+                            "circular_correlation", ("negative lags",)),
+        "fft_no_unwrap": Mistake(DELAY_NO_UNWRAP, "the upper indices hold the negative lags",
+                                 "fft_lags_not_unwrapped", ("negative lags",)),
+        "args_swapped": Mistake(DELAY_ARGS_SWAPPED, "the sign is wrong", "correlation_arguments_swapped",
+                                ("values", "negative lags")),
+        "full_index_of_x_y": Mistake(DELAY_XY_INDEX, "correlate y with x and subtract len(x) - 1",
+                                     "full_index_of_swapped_correlation", ("values", "negative lags")),
+        "numpy_integer": Mistake(DELAY_NUMPY_INT, "not a numpy number", "numpy_number", ("Python int",)),
     },
 }
 
@@ -907,6 +1225,7 @@ CORRECT = {
         "einsum_windows": CAUSAL_EINSUM_WINDOWS,
         "fft": CAUSAL_FFT,
         "float32": CAUSAL_FLOAT32,
+        "on_conv1d": CAUSAL_ON_CONV1D,
     },
     "receptive_field": {
         "formula": RF_FORMULA,
@@ -918,5 +1237,6 @@ CORRECT = {
         "loop_over_lags": DELAY_LOOP,
         "fft_unwrapped": DELAY_FFT,
         "scipy_correlation_lags": DELAY_SCIPY,
+        "numpy_item": DELAY_ITEM,
     },
 }

@@ -1,9 +1,13 @@
 """Catalogue of student answers for ``boundaries``: realistic mistakes with the feedback each
-must get (WRONG), and correct answers written in other styles that must keep full marks (CORRECT).
+must get, the misconception they embody and the credit groups they lose (WRONG), and correct
+answers written in other styles that must keep full marks (CORRECT).
 """
+from . import LIBRARY, Mistake
 
 SHORTCUT = "library convolution"
 RAISE = "must raise ValueError"
+TRUNCATED = "truncated to integers"
+MISSING_ERROR = "missing_value_error"
 
 # == output_size =============================================================================
 
@@ -60,6 +64,25 @@ def output_size(n, k, padding=0, stride=1, dilation=1):
 OS_NO_VALUE_ERROR = """\
 def output_size(n, k, padding=0, stride=1, dilation=1):
     return (n + 2 * padding - dilation * (k - 1) - 1) // stride + 1
+"""
+
+OS_NUMPY_INT = """\
+import numpy as np
+
+
+def output_size(n, k, padding=0, stride=1, dilation=1):
+    span = dilation * (k - 1) + 1
+    if span > n + 2 * padding:
+        raise ValueError("kernel does not fit")
+    return np.floor((n + 2 * padding - span) / stride).astype(np.int64) + 1
+"""
+
+OS_STRIDE_DIVIDES_LENGTH = """\
+def output_size(n, k, padding=0, stride=1, dilation=1):
+    span = dilation * (k - 1) + 1
+    if span > n + 2 * padding:
+        raise ValueError("kernel does not fit")
+    return (n + 2 * padding) // stride - span + 1
 """
 
 OS_MATH_FLOOR = """\
@@ -213,6 +236,75 @@ def pad2d(X, pad, mode="zeros"):
     if mode == "reflect" and (max(t, b) >= X.shape[0] or max(l, r) >= X.shape[1]):
         raise ValueError("reflect padding too large")
     return np.pad(X, ((t, b), (l, r)), mode=names[mode])
+"""
+
+PAD_UNKNOWN_MODE_ZEROS = """\
+import numpy as np
+
+
+def pad2d(X, pad, mode="zeros"):
+    X = np.asarray(X, dtype=float)
+    if isinstance(pad, int):
+        pad = ((pad, pad), (pad, pad))
+    (t, b), (l, r) = pad
+    if mode == "reflect" and (max(t, b) >= X.shape[0] or max(l, r) >= X.shape[1]):
+        raise ValueError("reflect padding too large")
+    names = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+    return np.pad(X, pad, mode=names.get(mode, "constant"))      # anything else: zeros
+"""
+
+PAD_REFLECT_OFF_BY_ONE = """\
+import numpy as np
+
+
+def pad2d(X, pad, mode="zeros"):
+    names = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+    if mode not in names:
+        raise ValueError(mode)
+    X = np.asarray(X, dtype=float)
+    if isinstance(pad, int):
+        pad = ((pad, pad), (pad, pad))
+    (t, b), (l, r) = pad
+    if mode == "reflect" and (max(t, b) > X.shape[0] or max(l, r) > X.shape[1]):
+        raise ValueError("reflect padding larger than the image")
+    return np.pad(X, pad, mode=names[mode])
+"""
+
+PAD_REPLICATE_SYMMETRIC = """\
+import numpy as np
+
+
+def pad2d(X, pad, mode="zeros"):
+    # replicate copies the pixels next to the edge outward
+    names = {"zeros": "constant", "reflect": "reflect", "replicate": "symmetric", "circular": "wrap"}
+    if mode not in names:
+        raise ValueError(mode)
+    X = np.asarray(X, dtype=float)
+    if isinstance(pad, int):
+        pad = ((pad, pad), (pad, pad))
+    (t, b), (l, r) = pad
+    if mode == "reflect" and (max(t, b) >= X.shape[0] or max(l, r) >= X.shape[1]):
+        raise ValueError("reflect padding too large")
+    return np.pad(X, pad, mode=names[mode])
+"""
+
+PAD_MODE_IGNORED = """\
+import numpy as np
+
+
+def pad2d(X, pad, mode="zeros"):
+    if mode not in ("zeros", "reflect", "replicate", "circular"):
+        raise ValueError(mode)
+    X = np.asarray(X, dtype=float)
+    if isinstance(pad, int):
+        pad = ((pad, pad), (pad, pad))
+    (t, b), (l, r) = pad
+    if mode == "reflect" and (max(t, b) >= X.shape[0] or max(l, r) >= X.shape[1]):
+        raise ValueError("reflect padding too large")
+    H, W = X.shape
+    out = np.zeros((H + t + b, W + l + r))
+    out[t:t + H, l:l + W] = X
+    return out
 """
 
 PAD_NP_PAD = """\
@@ -390,6 +482,41 @@ CORR_WRAP_WRONG_SIDE = _corr(_PAIRS_RIGHT, """
             Y += K[a, b] * Xp[a:a + OH, b:b + OW]
     return Y
 """)
+
+CORR_NO_FIT_CHECK = _corr(_PAIRS_RIGHT, _CORR_TAIL.replace(
+    """    if OH < 1 or OW < 1:
+        raise ValueError("kernel does not fit")
+""", ""))
+
+CORR_INT_TRUNCATED = """\
+import numpy as np
+
+
+def corr2d_pad(X, K, padding="valid", mode="zeros"):
+    X = np.asarray(X)
+    K = np.asarray(K)
+    KH, KW = K.shape
+    if padding == "valid":
+        pairs = ((0, 0), (0, 0))
+    elif padding == "same":
+        pairs = (((KH - 1) // 2, KH // 2), ((KW - 1) // 2, KW // 2))
+    elif padding == "full":
+        pairs = ((KH - 1, KH - 1), (KW - 1, KW - 1))
+    elif isinstance(padding, int):
+        pairs = ((padding, padding), (padding, padding))
+    else:
+        pairs = ((padding[0], padding[0]), (padding[1], padding[1]))
+    Xp = np.pad(X, pairs, mode={"zeros": "constant", "reflect": "reflect",
+                                "replicate": "edge", "circular": "wrap"}[mode])
+    OH, OW = Xp.shape[0] - KH + 1, Xp.shape[1] - KW + 1
+    if OH < 1 or OW < 1:
+        raise ValueError("kernel does not fit")
+    Y = np.zeros_like(Xp[:OH, :OW])          # an output like the (padded) image
+    for i in range(OH):
+        for j in range(OW):
+            Y[i, j] = np.sum(K * Xp[i:i + KH, j:j + KW])
+    return Y
+"""
 
 CORR_SCIPY_SIGNAL = _corr(_PAIRS_RIGHT, """
     from scipy.signal import correlate2d
@@ -597,6 +724,18 @@ def border_mask(shape, kernel_shape, padding):
     return mask
 """
 
+MASK_BOTTOM_RIGHT_ONLY = _MASK_HEAD + """
+def border_mask(shape, kernel_shape, padding):
+    (H, W), (KH, KW) = shape, kernel_shape
+    (t, b), (l, r) = _pairs(padding, KH, KW)
+    OH, OW = H + t + b - KH + 1, W + l + r - KW + 1
+    mask = np.zeros((OH, OW), dtype=bool)
+    # the window runs off the image at the end of each axis
+    mask[OH - b:, :] = True
+    mask[:, OW - r:] = True
+    return mask
+"""
+
 MASK_IMAGE_SHAPED = _MASK_HEAD + """
 def border_mask(shape, kernel_shape, padding):
     (H, W), (KH, KW) = shape, kernel_shape
@@ -712,6 +851,20 @@ EQ_MODE_IGNORED = _equi("""\
     moved = _same(np.roll(X, shift, axis=(0, 1)), K, "zeros")
     return np.abs(moved - np.roll(_same(X, K, "zeros"), shift, axis=(0, 1)))
 """)
+
+EQ_OUTPUT_NOT_SHIFTED = _equi("""\
+    moved = _same(np.roll(X, shift, axis=(0, 1)), K, mode)
+    return np.abs(moved - _same(X, K, mode))
+""")
+
+EQ_INT_TRUNCATED = _EQ_CORR + """
+def equivariance_error(X, K, shift, mode="zeros"):
+    K = np.asarray(K, dtype=float)
+    moved = _same(np.roll(X, shift, axis=(0, 1)), K, mode)
+    E = np.zeros_like(X)
+    E[:, :] = np.abs(moved - np.roll(_same(X, K, mode), shift, axis=(0, 1)))
+    return E
+"""
 
 EQ_VALID = """\
 import numpy as np
@@ -845,6 +998,23 @@ def border_fraction(n, k):
     return (inside / n) ** 2
 """
 
+BF_INTERIOR_ONE_SHORT = """\
+def border_fraction(n, k):
+    inside = max(n - k, 0)
+    return 1 - (inside / n) ** 2
+"""
+
+BF_SCIPY_COUNT = """\
+import numpy as np
+from scipy.signal import correlate2d
+
+
+def border_fraction(n, k):
+    pairs = ((k - 1) // 2, k // 2)
+    seen = correlate2d(np.pad(np.ones((n, n)), pairs), np.ones((k, k)), mode="valid")
+    return float(np.mean(seen < k * k))
+"""
+
 BF_EXACT_RATIO = """\
 def border_fraction(n, k):
     inside = n - k + 1 if k <= n else 0
@@ -876,63 +1046,114 @@ def border_fraction(n, k):
 
 # == the tables ==============================================================================
 
+OS_ALL = ("values", "Python int", "ValueError")
+PAD_MODES = ("mode 'zeros'", "mode 'reflect'", "mode 'replicate'", "mode 'circular'")
+CORR_VALUES = ("valid padding", "'same' and 'full'", "int and (ph, pw) padding", "padding modes",
+               "integer images")
+MASK_ALL = ("named paddings", "int and (ph, pw) padding")
+EQ_ALL = ("zeros padding", "other padding modes", "integer images")
+BF_ALL = ("values", "kernel larger than the image")
+
 WRONG = {
     "output_size": {
-        "missing_plus_one": (OS_MISSING_PLUS_ONE, "one short"),
-        "no_dilation": (OS_NO_DILATION, "the dilation is ignored"),
-        "dilation_times_k": (OS_DILATION_TIMES_K, "not dilation*k"),
-        "rounds_up": (OS_CEIL, "round the division DOWN"),
-        "padding_one_side": (OS_ONE_SIDED_PADDING, "the padding goes on BOTH sides"),
-        "true_division": (OS_TRUE_DIVISION, "use floor division"),
-        "no_value_error": (OS_NO_VALUE_ERROR, RAISE),
+        "missing_plus_one": Mistake(OS_MISSING_PLUS_ONE, "one short", "count_one_short", ("values",)),
+        "no_dilation": Mistake(OS_NO_DILATION, "the dilation is ignored", "dilation_ignored",
+                               ("values", "ValueError")),
+        "dilation_times_k": Mistake(OS_DILATION_TIMES_K, "not dilation*k", "span_dilation_times_k",
+                                    ("values",)),
+        "rounds_up": Mistake(OS_CEIL, "round the division DOWN", "rounds_up", ("values",)),
+        "padding_one_side": Mistake(OS_ONE_SIDED_PADDING, "the padding goes on BOTH sides",
+                                    "padding_one_side", ("values",)),
+        "true_division": Mistake(OS_TRUE_DIVISION, "use floor division", "true_division",
+                                 ("values", "Python int")),
+        "no_value_error": Mistake(OS_NO_VALUE_ERROR, RAISE, MISSING_ERROR, ("ValueError",)),
+        "numpy_int": Mistake(OS_NUMPY_INT, "not a numpy number", "numpy_number", ("Python int",)),
+        "stride_divides_length": Mistake(OS_STRIDE_DIVIDES_LENGTH, "not the padded length itself",
+                                         "stride_divides_padded_length", ("values",)),
     },
     "pad2d": {
-        "numpy_symmetric": (PAD_SYMMETRIC, "numpy's mode 'symmetric'"),
-        "circular_wrong_side": (PAD_WRAP_WRONG_SIDE, "come from the BOTTOM"),
-        "axes_swapped": (PAD_AXES_SWAPPED, "the axes are swapped"),
-        "before_after_swapped": (PAD_BEFORE_AFTER_SWAPPED, "before and after are swapped"),
-        "one_side_only": (PAD_ONE_SIDE, "every pair pads both sides"),
-        "int_pads_rows_only": (PAD_INT_ROWS_ONLY, "an int pads all four sides"),
-        "no_reflect_check": (PAD_NO_REFLECT_CHECK, RAISE),
+        "numpy_symmetric": Mistake(PAD_SYMMETRIC, "numpy's mode 'symmetric'", "reflect_repeats_edge",
+                                   ("mode 'reflect'",)),
+        "circular_wrong_side": Mistake(PAD_WRAP_WRONG_SIDE, "come from the BOTTOM", "circular_wrong_side",
+                                       ("mode 'circular'",)),
+        "axes_swapped": Mistake(PAD_AXES_SWAPPED, "the axes are swapped", "pad_axes_swapped", PAD_MODES),
+        "before_after_swapped": Mistake(PAD_BEFORE_AFTER_SWAPPED, "before and after are swapped",
+                                        "before_after_swapped", PAD_MODES),
+        "one_side_only": Mistake(PAD_ONE_SIDE, "every pair pads both sides", "pads_before_only", PAD_MODES),
+        "int_pads_rows_only": Mistake(PAD_INT_ROWS_ONLY, "an int pads all four sides", "int_pads_one_axis",
+                                      PAD_MODES),
+        "no_reflect_check": Mistake(PAD_NO_REFLECT_CHECK, RAISE, MISSING_ERROR, ("ValueError",)),
+        "unknown_mode_zeros": Mistake(PAD_UNKNOWN_MODE_ZEROS, "must raise ValueError on mode='mirror'",
+                                      MISSING_ERROR, ("ValueError",)),
+        "reflect_check_off_by_one": Mistake(PAD_REFLECT_OFF_BY_ONE, "smaller than the axis it pads",
+                                            MISSING_ERROR, ("ValueError",)),
+        "replicate_symmetric": Mistake(PAD_REPLICATE_SYMMETRIC, "this mirrors the image", "replicate_mirrors",
+                                       ("mode 'replicate'",)),
+        "mode_ignored": Mistake(PAD_MODE_IGNORED, "the mode is ignored", "mode_ignored", PAD_MODES[1:]),
     },
     "corr2d_pad": {
-        "same_larger_half_first": (CORR_SAME_LARGER_FIRST, "SMALLER half"),
-        "same_half_kernel_both_sides": (CORR_SAME_HALF_BOTH, "k//2 on both sides"),
-        "full_pads_k": (CORR_FULL_PADS_K, "not k"),
-        "tuple_swapped": (CORR_TUPLE_SWAPPED, "these are swapped"),
-        "padding_one_side": (CORR_ONE_SIDE, "the padding must go on both sides"),
-        "numpy_symmetric": (CORR_SYMMETRIC, "numpy's mode 'symmetric'"),
-        "circular_wrong_side": (CORR_WRAP_WRONG_SIDE, "come from the BOTTOM"),
-        "mode_ignored": (CORR_MODE_IGNORED, "the mode is ignored"),
-        "flipped_kernel": (CORR_FLIPPED, "the kernel is flipped"),
-        "scipy_signal": (CORR_SCIPY_SIGNAL, SHORTCUT),
-        "scipy_ndimage": (CORR_SCIPY_NDIMAGE, SHORTCUT),
+        "same_larger_half_first": Mistake(CORR_SAME_LARGER_FIRST, "SMALLER half", "same_larger_half_first",
+                                          ("'same' and 'full'", "padding modes")),
+        "same_half_kernel_both_sides": Mistake(CORR_SAME_HALF_BOTH, "k//2 on both sides",
+                                               "same_half_kernel_both_sides",
+                                               ("'same' and 'full'", "padding modes")),
+        "full_pads_k": Mistake(CORR_FULL_PADS_K, "not k", "full_pads_k", ("'same' and 'full'", "padding modes")),
+        "tuple_swapped": Mistake(CORR_TUPLE_SWAPPED, "these are swapped", "padding_pair_swapped",
+                                 ("int and (ph, pw) padding", "padding modes")),
+        "padding_one_side": Mistake(CORR_ONE_SIDE, "the padding must go on both sides", "padding_all_after",
+                                    CORR_VALUES[1:]),
+        "numpy_symmetric": Mistake(CORR_SYMMETRIC, "numpy's mode 'symmetric'", "reflect_repeats_edge",
+                                   ("padding modes",)),
+        "circular_wrong_side": Mistake(CORR_WRAP_WRONG_SIDE, "come from the BOTTOM", "circular_wrong_side",
+                                       ("padding modes",)),
+        "mode_ignored": Mistake(CORR_MODE_IGNORED, "the mode is ignored", "mode_ignored", ("padding modes",)),
+        "flipped_kernel": Mistake(CORR_FLIPPED, "the kernel is flipped", "kernel_flipped", CORR_VALUES),
+        "no_fit_check": Mistake(CORR_NO_FIT_CHECK, RAISE, MISSING_ERROR, ("ValueError",)),
+        "integer_output": Mistake(CORR_INT_TRUNCATED, TRUNCATED, "truncated_to_integers", ("integer images",)),
+        "scipy_signal": Mistake(CORR_SCIPY_SIGNAL, SHORTCUT, LIBRARY, CORR_VALUES + ("ValueError",)),
+        "scipy_ndimage": Mistake(CORR_SCIPY_NDIMAGE, SHORTCUT, LIBRARY, CORR_VALUES + ("ValueError",)),
     },
     "border_mask": {
-        "inverted": (MASK_INVERTED, "this marks the ones that only read the image"),
-        "same_larger_half_first": (MASK_LARGER_FIRST, "puts the thicker side first"),
-        "kernel_radius_everywhere": (MASK_HALF_KERNEL, "as thick as the padding on that side"),
-        "top_left_only": (MASK_TOP_LEFT_ONLY, "only marks the top and left"),
-        "image_shaped": (MASK_IMAGE_SHAPED, "one entry per OUTPUT pixel"),
-        "scipy_ones": (MASK_SCIPY, SHORTCUT),
+        "inverted": Mistake(MASK_INVERTED, "this marks the ones that only read the image", "mask_inverted",
+                            MASK_ALL),
+        "same_larger_half_first": Mistake(MASK_LARGER_FIRST, "puts the thicker side first",
+                                          "same_larger_half_first", MASK_ALL[:1]),
+        "kernel_radius_everywhere": Mistake(MASK_HALF_KERNEL, "as thick as the padding on that side",
+                                            "border_kernel_radius", MASK_ALL),
+        "top_left_only": Mistake(MASK_TOP_LEFT_ONLY, "only marks the top and left", "border_top_left_only",
+                                 MASK_ALL),
+        "image_shaped": Mistake(MASK_IMAGE_SHAPED, "one entry per OUTPUT pixel", "mask_image_shaped", MASK_ALL),
+        "bottom_right_only": Mistake(MASK_BOTTOM_RIGHT_ONLY, "only marks the bottom and right",
+                                     "border_bottom_right_only", MASK_ALL),
+        "scipy_ones": Mistake(MASK_SCIPY, SHORTCUT, LIBRARY, MASK_ALL),
     },
     "equivariance_error": {
-        "signed_difference": (EQ_SIGNED, "ABSOLUTE difference"),
-        "output_shifted_back": (EQ_OUTPUT_BACK, "shift the output the same way as the input"),
-        "shift_axes_swapped": (EQ_AXES_SWAPPED, "the two are swapped"),
-        "flat_roll": (EQ_FLAT_ROLL, "np.roll needs axis=(0, 1)"),
-        "mode_ignored": (EQ_MODE_IGNORED, "this one pads with zeros"),
-        "valid_correlation": (EQ_VALID, "use 'same' padding"),
-        "scipy_ndimage": (EQ_SCIPY_NDIMAGE, SHORTCUT),
+        "signed_difference": Mistake(EQ_SIGNED, "ABSOLUTE difference", "signed_difference", EQ_ALL),
+        "output_shifted_back": Mistake(EQ_OUTPUT_BACK, "shift the output the same way as the input",
+                                       "output_shifted_back", EQ_ALL),
+        "shift_axes_swapped": Mistake(EQ_AXES_SWAPPED, "the two are swapped", "shift_axes_swapped", EQ_ALL),
+        "flat_roll": Mistake(EQ_FLAT_ROLL, "np.roll needs axis=(0, 1)", "roll_without_axis", EQ_ALL),
+        "mode_ignored": Mistake(EQ_MODE_IGNORED, "this one pads with zeros", "mode_ignored",
+                                ("other padding modes",)),
+        "valid_correlation": Mistake(EQ_VALID, "use 'same' padding", "valid_not_same", EQ_ALL),
+        "output_not_shifted": Mistake(EQ_OUTPUT_NOT_SHIFTED, "shift the output too", "output_not_shifted",
+                                      EQ_ALL),
+        "integer_map": Mistake(EQ_INT_TRUNCATED, TRUNCATED, "truncated_to_integers", ("integer images",)),
+        "scipy_ndimage": Mistake(EQ_SCIPY_NDIMAGE, SHORTCUT, LIBRARY, EQ_ALL),
     },
     "border_fraction": {
-        "one_dimensional": (BF_ONE_DIMENSIONAL, "TWO-dimensional"),
-        "unclamped": (BF_UNCLAMPED, "no window fits inside"),
-        "half_kernel_both_sides": (BF_HALF_KERNEL, "not k//2 on both sides"),
-        "count_not_fraction": (BF_COUNT, "not their number"),
-        "percentage": (BF_PERCENT, "not a percentage"),
-        "k_minus_one_each_side": (BF_K_MINUS_ONE_EACH_SIDE, "not k-1 on each side"),
-        "complement": (BF_COMPLEMENT, "not the ones that do not"),
+        "one_dimensional": Mistake(BF_ONE_DIMENSIONAL, "TWO-dimensional", "one_dimensional", ("values",)),
+        "unclamped": Mistake(BF_UNCLAMPED, "no window fits inside", "unclamped_interior",
+                             ("kernel larger than the image",)),
+        "half_kernel_both_sides": Mistake(BF_HALF_KERNEL, "not k//2 on both sides", "same_half_kernel_both_sides",
+                                          ("values",)),
+        "count_not_fraction": Mistake(BF_COUNT, "not their number", "count_not_fraction", BF_ALL),
+        "percentage": Mistake(BF_PERCENT, "not a percentage", "percentage", BF_ALL),
+        "k_minus_one_each_side": Mistake(BF_K_MINUS_ONE_EACH_SIDE, "not k-1 on each side",
+                                         "k_minus_one_each_side", ("values",)),
+        "complement": Mistake(BF_COMPLEMENT, "not the ones that do not", "complement", BF_ALL),
+        "interior_one_short": Mistake(BF_INTERIOR_ONE_SHORT, "not n - k", "interior_one_short", ("values",)),
+        "scipy_count": Mistake(BF_SCIPY_COUNT, SHORTCUT, LIBRARY, BF_ALL),
     },
 }
 

@@ -1,10 +1,27 @@
-"""Catalogue of student answers for ``delta_zero``: realistic mistakes with the feedback each
-must get (WRONG), and correct answers written in other styles that must keep full marks (CORRECT).
+"""Catalogue of student answers for ``delta_zero``: realistic mistakes (WRONG, each a
+:class:`Mistake`: the misconception it embodies, the credit groups it loses and a piece of the
+feedback it must get), and correct answers written in other styles that must keep full marks
+(CORRECT).
+
+The credit groups (``convgrade.check.delta_zero``): conv1x1 has values, u=None, integer
+images, pixels independent; pixelwise_dense values, integer images, pixels independent;
+pixelwise_mlp values, one layer, integer images, pixels independent; conv1x1_matrix values,
+one pixel; the two counts values, bias=False, Python int.
 """
+from . import LIBRARY, Mistake
 
 SHORTCUT = "library convolution"
 CHANNELS_LAST = "X.reshape(H*W, C) does not give each pixel's channel vector"
 BIAS_AXIS = "the bias is added along the wrong axis"
+MIXES = "it mixes pixels"
+TRUNCATED = "truncated to integers"
+
+VALUES, INTEGER, PIXELS = "values", "integer images", "pixels independent"
+NO_BIAS, ONE_LAYER, ONE_PIXEL = "u=None", "one layer", "one pixel"
+BIAS_OFF, PYTHON_INT = "bias=False", "Python int"
+C1_ALL = (VALUES, NO_BIAS, INTEGER, PIXELS)
+PD_ALL = (VALUES, INTEGER, PIXELS)
+MLP_ALL = (VALUES, ONE_LAYER, INTEGER, PIXELS)
 
 # == conv1x1 ================================================================================
 
@@ -173,6 +190,29 @@ def conv1x1(X, V, u=None):
     return out
 """
 
+C1_INT_TRUNCATED = """\
+import numpy as np
+
+
+def conv1x1(X, V, u=None):
+    D = V.shape[0]
+    out = np.zeros((D,) + X.shape[1:], dtype=X.dtype)      # the same type as the image
+    for d in range(D):
+        out[d] = np.tensordot(V[d], X, axes=1) + (0 if u is None else u[d])
+    return out
+"""
+
+C1_OUTPUT_CHANNELS_LAST = """\
+import numpy as np
+
+
+def conv1x1(X, V, u=None):
+    out = np.einsum("chw,dc->hwd", X, V)          # one output vector per pixel
+    if u is not None:
+        out = out + u
+    return out
+"""
+
 # == pixelwise_dense ========================================================================
 
 PD_TRANSPOSED_W = """\
@@ -298,6 +338,28 @@ def pixelwise_dense(X, W, b):
     X = np.asarray(X, np.float32)
     out = np.einsum("hwc,dc->dhw", np.transpose(X, (1, 2, 0)), np.asarray(W, np.float32))
     return out + np.asarray(b, np.float32).reshape(-1, 1, 1)
+"""
+
+PD_INT_TRUNCATED = """\
+import numpy as np
+
+
+def pixelwise_dense(X, W, b):
+    C, rows, cols = X.shape
+    out = np.zeros((W.shape[0], rows, cols), dtype=X.dtype)
+    for i in range(rows):
+        for j in range(cols):
+            out[:, i, j] = W @ X[:, i, j] + b
+    return out
+"""
+
+PD_NOT_RESHAPED = """\
+import numpy as np
+
+
+def pixelwise_dense(X, W, b):
+    C, rows, cols = X.shape
+    return W @ X.reshape(C, rows * cols) + b[:, None]      # one column per pixel
 """
 
 # == pixelwise_mlp ==========================================================================
@@ -469,6 +531,24 @@ def pixelwise_mlp(X, params):
         if k != len(params) - 1:
             np.maximum(h, 0, out=h)
     return h.reshape(-1, rows, cols)
+"""
+
+MLP_INT_TRUNCATED = """\
+import numpy as np
+
+
+def pixelwise_mlp(X, params):
+    C, rows, cols = X.shape
+    out = np.zeros((params[-1][0].shape[0], rows, cols), dtype=X.dtype)
+    for i in range(rows):
+        for j in range(cols):
+            h = X[:, i, j]
+            for k, (W, b) in enumerate(params):
+                h = W @ h + b
+                if k < len(params) - 1:
+                    h = np.maximum(h, 0)
+            out[:, i, j] = h
+    return out
 """
 
 # == conv1x1_matrix =========================================================================
@@ -653,6 +733,20 @@ def conv1x1_param_count(in_channels, out_channels, bias=True):
     return count
 """
 
+CPC_NUMPY_PROD = """\
+import numpy as np
+
+
+def conv1x1_param_count(in_channels, out_channels, bias=True):
+    weights = np.prod([1, 1, in_channels, out_channels])     # kh * kw * C * D
+    return weights + (out_channels if bias else 0)
+"""
+
+CPC_FLOAT_FLAG = """\
+def conv1x1_param_count(in_channels, out_channels, bias=True):
+    return in_channels * out_channels + out_channels * float(bias)
+"""
+
 # == mlp_param_count ========================================================================
 
 MPC_BIAS_PER_INPUT = """\
@@ -722,60 +816,111 @@ def mlp_param_count(layer_sizes, bias=True):
     return weights + (int(sizes[1:].sum()) if bias else 0)
 """
 
+MPC_NUMPY_SUM = """\
+import numpy as np
+
+
+def mlp_param_count(layer_sizes, bias=True):
+    sizes = np.array(layer_sizes)
+    weights = np.sum(sizes[:-1] * sizes[1:])
+    return weights + (np.sum(sizes[1:]) if bias else 0)
+"""
+
 WRONG = {
     "conv1x1": {
-        "transposed_V": (C1_TRANSPOSED_V, "V is (D, C)"),
-        "bias_last_axis": (C1_BIAS_LAST_AXIS, BIAS_AXIS),
-        "channels_last_reshape": (C1_CHANNELS_LAST, CHANNELS_LAST),
-        "relu_added": (C1_RELU, "there is no ReLU in it"),
-        "ignores_bias": (C1_IGNORES_BIAS, "the bias u is missing"),
-        "crashes_on_u_none": (C1_CRASHES_ON_NONE, "u=None"),
-        "sums_pixels": (C1_SUMS_PIXELS, "the pixels were summed"),
-        "fortran_reshape": (C1_FORTRAN_RESHAPE, "mixes pixels"),
-        "scipy_correlate": (C1_SCIPY, SHORTCUT),
+        "transposed_V": Mistake(C1_TRANSPOSED_V, "V is (D, C)", "weights_transposed",
+                                (VALUES, NO_BIAS, INTEGER)),
+        "bias_last_axis": Mistake(C1_BIAS_LAST_AXIS, BIAS_AXIS, "bias_wrong_axis",
+                                  (VALUES, INTEGER)),
+        "channels_last_reshape": Mistake(C1_CHANNELS_LAST, CHANNELS_LAST, "channels_last_reshape",
+                                         C1_ALL),
+        "relu_added": Mistake(C1_RELU, "there is no ReLU in it", "relu_in_layer",
+                              (VALUES, NO_BIAS, INTEGER)),
+        "ignores_bias": Mistake(C1_IGNORES_BIAS, "the bias u is missing", "bias_missing",
+                                (VALUES, INTEGER)),
+        # an error names no misconception: the feedback says where it raised (the one miss)
+        "crashes_on_u_none": Mistake(C1_CRASHES_ON_NONE, "u=None", "u_none_not_handled",
+                                     (NO_BIAS,)),
+        "sums_pixels": Mistake(C1_SUMS_PIXELS, "the pixels were summed", "pixels_summed", C1_ALL),
+        "fortran_reshape": Mistake(C1_FORTRAN_RESHAPE, MIXES, "mixes_pixels", C1_ALL),
+        "scipy_correlate": Mistake(C1_SCIPY, SHORTCUT, LIBRARY, C1_ALL),
+        "int_image_truncated": Mistake(C1_INT_TRUNCATED, TRUNCATED, "truncated_to_integers",
+                                       (INTEGER,)),
+        "output_channels_last": Mistake(C1_OUTPUT_CHANNELS_LAST, "the output channels come last",
+                                        "output_channels_last", C1_ALL),
     },
     "pixelwise_dense": {
-        "transposed_W": (PD_TRANSPOSED_W, "W is (D, C)"),
-        "row_loop_bias": (PD_ROW_LOOP_BIAS, BIAS_AXIS),
-        "relu_added": (PD_RELU, "there is no ReLU in it"),
-        "channels_last_reshape": (PD_CHANNELS_LAST, CHANNELS_LAST),
-        "no_bias": (PD_NO_BIAS, "the bias b is missing"),
-        "fortran_reshape": (PD_FORTRAN, "mixes pixels"),
-        "scipy_fftconvolve": (PD_SCIPY_FFT, SHORTCUT),
+        "transposed_W": Mistake(PD_TRANSPOSED_W, "W is (D, C)", "weights_transposed",
+                                (VALUES, INTEGER)),
+        "row_loop_bias": Mistake(PD_ROW_LOOP_BIAS, BIAS_AXIS, "bias_wrong_axis", (VALUES, INTEGER)),
+        "relu_added": Mistake(PD_RELU, "there is no ReLU in it", "relu_in_layer",
+                              (VALUES, INTEGER)),
+        "channels_last_reshape": Mistake(PD_CHANNELS_LAST, CHANNELS_LAST, "channels_last_reshape",
+                                         PD_ALL),
+        "no_bias": Mistake(PD_NO_BIAS, "the bias b is missing", "bias_missing", (VALUES, INTEGER)),
+        "fortran_reshape": Mistake(PD_FORTRAN, MIXES, "mixes_pixels", PD_ALL),
+        "scipy_fftconvolve": Mistake(PD_SCIPY_FFT, SHORTCUT, LIBRARY, PD_ALL),
+        "int_image_truncated": Mistake(PD_INT_TRUNCATED, TRUNCATED, "truncated_to_integers",
+                                       (INTEGER,)),
+        "not_reshaped_back": Mistake(PD_NOT_RESHAPED, "reshape the (D, H*W) product back",
+                                     "not_reshaped_back", PD_ALL),
     },
     "pixelwise_mlp": {
-        "relu_after_last": (MLP_RELU_LAST, "no ReLU after the last layer"),
-        "no_relu": (MLP_NO_RELU, "without it the stack is just one linear layer"),
-        "relu_on_input": (MLP_RELU_ON_INPUT, "the ReLU is applied to the input"),
-        "transposed_weights": (MLP_TRANSPOSED, "each W is (out, in)"),
-        "channels_last_reshape": (MLP_CHANNELS_LAST, CHANNELS_LAST),
-        "relu_after_first_only": (MLP_RELU_FIRST_ONLY, "not only after the first"),
-        "fortran_reshape": (MLP_FORTRAN, "mixes pixels"),
-        "scipy_ndimage": (MLP_SCIPY, SHORTCUT),
+        "relu_after_last": Mistake(MLP_RELU_LAST, "no ReLU after the last layer",
+                                   "relu_after_last_layer", (VALUES, ONE_LAYER, INTEGER)),
+        "no_relu": Mistake(MLP_NO_RELU, "without it the stack is just one linear layer",
+                           "relu_missing", (VALUES, INTEGER)),
+        "relu_on_input": Mistake(MLP_RELU_ON_INPUT, "the ReLU is applied to the input",
+                                 "relu_on_input", (VALUES, ONE_LAYER, INTEGER)),
+        "transposed_weights": Mistake(MLP_TRANSPOSED, "each W is (out, in)", "weights_transposed",
+                                      (VALUES, ONE_LAYER, INTEGER)),
+        "channels_last_reshape": Mistake(MLP_CHANNELS_LAST, CHANNELS_LAST, "channels_last_reshape",
+                                         MLP_ALL),
+        "relu_after_first_only": Mistake(MLP_RELU_FIRST_ONLY, "not only after the first",
+                                         "relu_after_first_only", (VALUES, INTEGER)),
+        "fortran_reshape": Mistake(MLP_FORTRAN, MIXES, "mixes_pixels", MLP_ALL),
+        "scipy_ndimage": Mistake(MLP_SCIPY, SHORTCUT, LIBRARY, MLP_ALL),
+        "int_image_truncated": Mistake(MLP_INT_TRUNCATED, TRUNCATED, "truncated_to_integers",
+                                       (INTEGER,)),
     },
     "conv1x1_matrix": {
-        "kron_wrong_order": (CM_KRON_ORDER, "np.kron(V, I)"),
-        "kron_transposed": (CM_KRON_TRANSPOSED, "not V.T"),
-        "blocks_of_ones": (CM_ONES_BLOCKS, "not a block of ones"),
-        "identity_over_rows": (CM_EYE_H, "over all h*w pixels"),
-        "int_dtype": (CM_INT_DTYPE, "truncated to integers"),
-        "four_axes": (CM_FOUR_AXES, "reshape it to (D*h*w, C*h*w)"),
-        "scipy_impulses": (CM_SCIPY_IMPULSES, SHORTCUT),
+        "kron_wrong_order": Mistake(CM_KRON_ORDER, "np.kron(V, I)", "kron_order", (VALUES,)),
+        "kron_transposed": Mistake(CM_KRON_TRANSPOSED, "not V.T", "matrix_transposed",
+                                   (VALUES, ONE_PIXEL)),
+        "blocks_of_ones": Mistake(CM_ONES_BLOCKS, "not a block of ones", "blocks_of_ones",
+                                  (VALUES,)),
+        "identity_over_rows": Mistake(CM_EYE_H, "over all h*w pixels",
+                                      "identity_not_over_all_pixels", (VALUES,)),
+        "int_dtype": Mistake(CM_INT_DTYPE, TRUNCATED, "truncated_to_integers", (VALUES, ONE_PIXEL)),
+        "four_axes": Mistake(CM_FOUR_AXES, "reshape it to (D*h*w, C*h*w)", "matrix_not_reshaped",
+                             (VALUES, ONE_PIXEL)),
+        "scipy_impulses": Mistake(CM_SCIPY_IMPULSES, SHORTCUT, LIBRARY, (VALUES, ONE_PIXEL)),
     },
     "conv1x1_param_count": {
-        "bias_per_input": (CPC_BIAS_PER_INPUT, "not per input channel"),
-        "no_bias": (CPC_NO_BIAS, "bias=True adds one bias per output channel"),
-        "ignores_bias_flag": (CPC_IGNORES_FLAG, "bias=False means no bias"),
-        "adds_channels": (CPC_ADDS_CHANNELS, "multiply the channel counts"),
-        "one_weight_per_output": (CPC_ONE_PER_OUTPUT, "one weight per INPUT channel"),
+        "bias_per_input": Mistake(CPC_BIAS_PER_INPUT, "not per input channel", "bias_per_input"),
+        "no_bias": Mistake(CPC_NO_BIAS, "bias=True adds one bias per output channel",
+                           "bias_not_counted"),
+        "ignores_bias_flag": Mistake(CPC_IGNORES_FLAG, "bias=False means no bias",
+                                     "bias_flag_ignored", (BIAS_OFF,)),
+        "adds_channels": Mistake(CPC_ADDS_CHANNELS, "multiply the channel counts",
+                                 "channels_added", (VALUES, BIAS_OFF)),
+        "one_weight_per_output": Mistake(CPC_ONE_PER_OUTPUT, "one weight per INPUT channel",
+                                         "one_weight_per_output", (VALUES, BIAS_OFF)),
+        "numpy_int": Mistake(CPC_NUMPY_PROD, "not a numpy number", "numpy_number", (PYTHON_INT,)),
+        "float_count": Mistake(CPC_FLOAT_FLAG, "the count came back as a float", "float_count",
+                               (PYTHON_INT,)),
     },
     "mlp_param_count": {
-        "bias_per_input": (MPC_BIAS_PER_INPUT, "not per input unit"),
-        "one_bias_per_layer": (MPC_ONE_BIAS_PER_LAYER, "not one per layer"),
-        "ignores_bias_flag": (MPC_IGNORES_FLAG, "bias=False means no bias"),
-        "input_bias": (MPC_INPUT_BIAS, "the input has no bias"),
-        "misses_last_layer": (MPC_MISSES_LAST, "the last layer is missing"),
-        "no_bias": (MPC_NO_BIAS, "bias=True adds one bias"),
+        "bias_per_input": Mistake(MPC_BIAS_PER_INPUT, "not per input unit", "bias_per_input"),
+        "one_bias_per_layer": Mistake(MPC_ONE_BIAS_PER_LAYER, "not one per layer",
+                                      "one_bias_per_layer"),
+        "ignores_bias_flag": Mistake(MPC_IGNORES_FLAG, "bias=False means no bias",
+                                     "bias_flag_ignored", (BIAS_OFF,)),
+        "input_bias": Mistake(MPC_INPUT_BIAS, "the input has no bias", "input_bias"),
+        "misses_last_layer": Mistake(MPC_MISSES_LAST, "the last layer is missing",
+                                     "last_layer_missing", (VALUES, BIAS_OFF)),
+        "no_bias": Mistake(MPC_NO_BIAS, "bias=True adds one bias", "bias_not_counted"),
+        "numpy_int": Mistake(MPC_NUMPY_SUM, "not a numpy number", "numpy_number", (PYTHON_INT,)),
     },
 }
 

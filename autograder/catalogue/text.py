@@ -1,6 +1,8 @@
-"""Catalogue of student answers for ``text``: realistic mistakes with the feedback each must
-get (WRONG), and correct answers written in other styles that must keep full marks (CORRECT).
+"""Catalogue of student answers for ``text``: realistic mistakes with the misconception each
+embodies, the credit groups it loses and a piece of the feedback it must get (WRONG), and
+correct answers written in other styles that must keep full marks (CORRECT).
 """
+from . import LIBRARY, Mistake
 
 # == one_hot ================================================================================
 
@@ -81,6 +83,30 @@ def one_hot(tokens, vocab):
             raise ValueError(f"unknown token {token!r}")
         counts[vocab.index(token)] += 1
     return counts
+"""
+
+OH_INDICES = """\
+import numpy as np
+
+
+def one_hot(tokens, vocab):
+    for token in tokens:
+        if token not in vocab:
+            raise ValueError(f"unknown token {token!r}")
+    return np.array([vocab.index(token) for token in tokens], dtype=float)
+"""
+
+OH_FIRST_COLUMN = """\
+import numpy as np
+
+
+def one_hot(tokens, vocab):
+    X = np.zeros((len(vocab), len(tokens)))
+    for token in tokens:
+        if token not in vocab:
+            raise ValueError(f"unknown token {token!r}")
+        X[vocab.index(token), tokens.index(token)] = 1.0
+    return X
 """
 
 OH_LOOPS = """\
@@ -179,6 +205,40 @@ def sq_distances(X):
         for t in range(T):
             D[s, t] = np.sum((X[:, s] - X[:, t]) ** 2)
     return D
+"""
+
+SQ_ONE_HOT_ONLY = """\
+import numpy as np
+
+
+def sq_distances(X):
+    X = np.asarray(X, dtype=float)
+    # each column has a single 1: |x_s - x_t|^2 = 1 + 1 - 2 x_s . x_t
+    return 2 - 2 * (X.T @ X)
+"""
+
+SQ_SQUARED_AFTER_SUM = """\
+import numpy as np
+
+
+def sq_distances(X):
+    X = np.asarray(X, dtype=float)
+    T = X.shape[1]
+    D = np.zeros((T, T))
+    for s in range(T):
+        for t in range(T):
+            D[s, t] = np.sum(X[:, s] - X[:, t]) ** 2
+    return D
+"""
+
+SQ_CROSS_TERM_ONCE = """\
+import numpy as np
+
+
+def sq_distances(X):
+    X = np.asarray(X, dtype=float)
+    norms = (X ** 2).sum(axis=0)
+    return norms[:, None] + norms[None, :] - X.T @ X
 """
 
 SQ_LOOPS = """\
@@ -309,6 +369,31 @@ def ngram_kernel(ngram, vocab):
         if word not in vocab:
             raise ValueError(f"{word!r} is not in the vocabulary")
         K[0, a, vocab.index(word)] = 1.0
+    return K
+"""
+
+NG_FIRST_TAP = """\
+import numpy as np
+
+
+def ngram_kernel(ngram, vocab):
+    K = np.zeros((1, len(vocab), len(ngram)))
+    for word in ngram:
+        if word not in vocab:
+            raise ValueError(f"{word!r} is not in the vocabulary")
+        K[0, vocab.index(word), ngram.index(word)] = 1.0
+    return K
+"""
+
+NG_KEY_ERROR = """\
+import numpy as np
+
+
+def ngram_kernel(ngram, vocab):
+    row = {word: v for v, word in enumerate(vocab)}
+    K = np.zeros((1, len(vocab), len(ngram)))
+    for a, word in enumerate(ngram):
+        K[0, row[word], a] = 1.0
     return K
 """
 
@@ -607,6 +692,35 @@ def bigram_features(tokens, vocab, K):
     return H.max(axis=1)
 """
 
+BI_MAX_FROM_ZERO = """\
+import numpy as np
+
+
+def bigram_features(tokens, vocab, K):
+    K = np.asarray(K, dtype=float)
+    rows = [vocab.index(t) for t in tokens]
+    best = np.zeros(K.shape[0])
+    for t in range(len(tokens) - 1):
+        best = np.maximum(best, K[:, rows[t], 0] + K[:, rows[t + 1], 1])
+    return best
+"""
+
+BI_LAST_WINDOW_MISSING = """\
+import numpy as np
+
+
+def bigram_features(tokens, vocab, K):
+    K = np.asarray(K, dtype=float)
+    X = np.zeros((len(vocab), len(tokens)))
+    for t, token in enumerate(tokens):
+        X[vocab.index(token), t] = 1.0
+    T = len(tokens)
+    H = np.zeros((K.shape[0], T - 2))
+    for t in range(T - 2):
+        H[:, t] = K[:, :, 0] @ X[:, t] + K[:, :, 1] @ X[:, t + 1]
+    return H.max(axis=1)
+"""
+
 BI_LOOPS = """\
 import numpy as np
 
@@ -733,7 +847,7 @@ def layers_to_connect(distance, kernel_size):
     return math.ceil(distance / (kernel_size - 1))
 """
 
-LC_LOOP = """\
+LC_NO_ERROR_AT_ZERO = """\
 def layers_to_connect(distance, kernel_size):
     if kernel_size == 1 and distance > 0:
         raise ValueError("no number of width-1 layers is enough")
@@ -742,6 +856,53 @@ def layers_to_connect(distance, kernel_size):
         layers += 1
         field = 1 + layers * (kernel_size - 1)
     return layers
+"""
+
+LC_ONLY_WIDTH_ONE = """\
+def layers_to_connect(distance, kernel_size):
+    if kernel_size == 1:
+        raise ValueError("a width-1 kernel never widens the receptive field")
+    return -(-distance // (kernel_size - 1))
+"""
+
+LC_FIELD_EXCEEDS = """\
+def layers_to_connect(distance, kernel_size):
+    if kernel_size < 2:
+        raise ValueError("kernel_size must be at least 2")
+    layers, field = 0, 1
+    while field <= distance + 1:
+        layers += 1
+        field += kernel_size - 1
+    return layers
+"""
+
+LC_FLOAT_WHEN_EXACT = """\
+def layers_to_connect(distance, kernel_size):
+    if kernel_size < 2:
+        raise ValueError("kernel_size must be at least 2")
+    layers = distance / (kernel_size - 1)
+    if layers == int(layers):
+        return layers                  # already a whole number of layers
+    return int(layers) + 1
+"""
+
+LC_LOOP = """\
+def layers_to_connect(distance, kernel_size):
+    if kernel_size < 2:
+        raise ValueError("no number of width-1 layers is enough")
+    layers, field = 0, 1
+    while field < distance + 1:
+        layers += 1
+        field = 1 + layers * (kernel_size - 1)
+    return layers
+"""
+
+LC_FLOOR_DIVISION = """\
+def layers_to_connect(distance, kernel_size):
+    if kernel_size < 2:
+        raise ValueError("kernel_size must be at least 2")
+    # ceil(d / (k - 1)) in exact integers: add k - 2 before the floor division
+    return (distance + kernel_size - 2) // (kernel_size - 1)
 """
 
 LC_NUMPY = """\
@@ -786,6 +947,16 @@ def broken_assumptions():
     return {1, 4, 5, 6, 7}
 """
 
+BA_NOTHING_BREAKS = """\
+def broken_assumptions():
+    return set()
+"""
+
+BA_COMPLEMENT = """\
+def broken_assumptions():
+    return {"B", "C", "H"}
+"""
+
 BA_SET = """\
 def broken_assumptions():
     return {"G", "F", "E", "D", "A"}
@@ -807,69 +978,134 @@ def broken_assumptions():
 
 # == the tables =============================================================================
 
-SHORTCUT = "library convolution"
+SHORTCUT = "library convolution"        # every catalogue's message for a library shortcut
 SORTED = "not sorted order"
+TRUNCATED = "truncated to integers"
+MISSING = "missing_value_error"
+REPEATED = "repeated words"
+BA_GROUPS = ("locality", "position", "representation", "size and structure")
+ONE_HOT_VALUES = ("values", "'The' and 'the'")
+SQ_ALL = ("values", "one-hot text")
+NG_VALUES = ("values", REPEATED)
+BAG_ALL = ("values", REPEATED)
+BI_ALL = ("values", "two tokens (one window)")
 
 WRONG = {
     "one_hot": {
-        "transposed": (OH_TRANSPOSED, "the array is transposed"),
-        "sorted_vocab": (OH_SORTED_VOCAB, SORTED),
-        "key_error": (OH_KEY_ERROR, "raised KeyError"),
-        "zero_column": (OH_ZERO_COLUMN, "must raise ValueError when a token"),
-        "lowercased": (OH_LOWERCASED, "matched exactly as written"),
-        "counts": (OH_COUNTS, "these are word counts"),
+        "transposed": Mistake(OH_TRANSPOSED, "the array is transposed", "one_hot_transposed",
+                              ONE_HOT_VALUES),
+        "sorted_vocab": Mistake(OH_SORTED_VOCAB, SORTED, "vocabulary_sorted", ONE_HOT_VALUES),
+        "key_error": Mistake(OH_KEY_ERROR, "it raised KeyError", MISSING, ("ValueError",)),
+        "zero_column": Mistake(OH_ZERO_COLUMN, "must raise ValueError on a token that is not in "
+                               "the vocabulary", MISSING, ("ValueError",)),
+        "lowercased": Mistake(OH_LOWERCASED, "matched exactly as written", "case_folded",
+                              ("'The' and 'the'",)),
+        "counts": Mistake(OH_COUNTS, "these are word counts", "word_counts", ONE_HOT_VALUES),
+        "indices": Mistake(OH_INDICES, "these are word indices", "word_indices", ONE_HOT_VALUES),
+        "first_column_only": Mistake(OH_FIRST_COLUMN, "a 1 in EVERY column where it occurs",
+                                     "repeated_token_once", ONE_HOT_VALUES),
     },
     "sq_distances": {
-        "euclidean": (SQ_EUCLIDEAN, "return SQUARED distances"),
-        "rows": (SQ_ROWS, "compare the columns"),
-        "absolute": (SQ_ABSOLUTE, "the sum of |differences|"),
-        "not_squared": (SQ_NOT_SQUARED, "square each difference before summing"),
-        "int_dtype": (SQ_INT_DTYPE, "truncated to integers"),
+        "euclidean": Mistake(SQ_EUCLIDEAN, "return SQUARED distances", "square_root_taken", SQ_ALL),
+        "rows": Mistake(SQ_ROWS, "compare the COLUMNS", "distances_between_rows", SQ_ALL),
+        "absolute": Mistake(SQ_ABSOLUTE, "the sum of |differences|", "absolute_differences",
+                            ("values",)),
+        "not_squared": Mistake(SQ_NOT_SQUARED, "square each difference before summing",
+                               "differences_not_squared", SQ_ALL),
+        "int_dtype": Mistake(SQ_INT_DTYPE, TRUNCATED, "truncated_to_integers", ("values",)),
+        "one_hot_only": Mistake(SQ_ONE_HOT_ONLY, "holds only for one-hot columns",
+                                "assumes_one_hot", ("values",)),
+        "squared_after_sum": Mistake(SQ_SQUARED_AFTER_SUM, "squaring the summed differences",
+                                     "squared_after_sum", SQ_ALL),
+        "cross_term_once": Mistake(SQ_CROSS_TERM_ONCE, "subtract TWICE the dot product",
+                                   "cross_term_once", SQ_ALL),
     },
     "ngram_kernel": {
-        "reversed": (NG_REVERSED, "the n-gram is reversed"),
-        "n_by_v": (NG_N_BY_V, "the kernel has three axes"),
-        "no_output_axis": (NG_NO_OUTPUT_AXIS, "the kernel has three axes"),
-        "positions_first": (NG_POSITIONS_FIRST, "the axes are in the wrong order"),
-        "sorted_vocab": (NG_SORTED_VOCAB, SORTED),
-        "bag_of_words": (NG_BAG_OF_WORDS, "not every word of it"),
-        "skips_unknown": (NG_SKIPS_UNKNOWN, "must raise ValueError"),
+        "reversed": Mistake(NG_REVERSED, "the n-gram is reversed", "ngram_reversed", NG_VALUES),
+        "n_by_v": Mistake(NG_N_BY_V, "the kernel has three axes", "kernel_two_axes", NG_VALUES),
+        "no_output_axis": Mistake(NG_NO_OUTPUT_AXIS, "the kernel has three axes",
+                                  "kernel_two_axes", NG_VALUES),
+        "positions_first": Mistake(NG_POSITIONS_FIRST, "the axes are in the wrong order",
+                                   "kernel_axes_order", NG_VALUES),
+        "sorted_vocab": Mistake(NG_SORTED_VOCAB, SORTED, "vocabulary_sorted", NG_VALUES),
+        "bag_of_words": Mistake(NG_BAG_OF_WORDS, "not every word of it", "every_word_every_tap",
+                                NG_VALUES),
+        "skips_unknown": Mistake(NG_SKIPS_UNKNOWN, "must raise ValueError on an n-gram with a "
+                                 "word that is not in the vocabulary", MISSING, ("ValueError",)),
+        "key_error": Mistake(NG_KEY_ERROR, "it raised KeyError", MISSING, ("ValueError",)),
+        "first_tap": Mistake(NG_FIRST_TAP, "needs a 1 at each of its taps",
+                             "repeated_word_first_tap", (REPEATED,)),
     },
     "bag_features": {
-        "mean": (BAG_MEAN, "this is their mean"),
-        "max": (BAG_MAX, "this takes their maximum"),
-        "not_pooled": (BAG_NOT_POOLED, "the feature map is not pooled"),
-        "flattened": (BAG_FLATTENED, "flattened, which keeps the word order"),
-        "last_position": (BAG_LAST_POSITION, "same words in a different order"),
-        "distinct_words": (BAG_DISTINCT_WORDS, "once per occurrence"),
-        "sorted_vocab": (BAG_SORTED_VOCAB, SORTED),
-        "np_correlate": (BAG_NP_CORRELATE, SHORTCUT),
+        "mean": Mistake(BAG_MEAN, "this is their mean", "mean_pooling", BAG_ALL),
+        "max": Mistake(BAG_MAX, "this takes their maximum", "max_pooling", BAG_ALL),
+        "not_pooled": Mistake(BAG_NOT_POOLED, "the feature map is not pooled", "not_pooled",
+                              BAG_ALL),
+        "flattened": Mistake(BAG_FLATTENED, "flattened, which keeps the word order", "flattened",
+                             BAG_ALL),
+        "last_position": Mistake(BAG_LAST_POSITION, "only the last position's features",
+                                 "last_position_only", BAG_ALL),
+        "distinct_words": Mistake(BAG_DISTINCT_WORDS, "once per occurrence",
+                                  "repeated_word_counted_once", (REPEATED,)),
+        "sorted_vocab": Mistake(BAG_SORTED_VOCAB, SORTED, "vocabulary_sorted", BAG_ALL),
+        "np_correlate": Mistake(BAG_NP_CORRELATE, SHORTCUT, LIBRARY, BAG_ALL),
     },
     "bigram_features": {
-        "sum_pooling": (BI_SUM, "use global MAX pooling"),
-        "mean_pooling": (BI_MEAN, "the mean over the positions"),
-        "flipped": (BI_FLIPPED, "the kernel is flipped"),
-        "padded": (BI_PADDED, "padded with a zero column"),
-        "not_pooled": (BI_NOT_POOLED, "the feature map is not pooled"),
-        "sorted_vocab": (BI_SORTED_VOCAB, SORTED),
-        "scipy_signal": (BI_SCIPY, SHORTCUT),
-        "np_convolve": (BI_NP_CONVOLVE, SHORTCUT),
+        "sum_pooling": Mistake(BI_SUM, "use global MAX pooling", "sum_pooling", ("values",)),
+        "mean_pooling": Mistake(BI_MEAN, "the mean over the positions", "mean_pooling",
+                                ("values",)),
+        "flipped": Mistake(BI_FLIPPED, "the kernel is flipped", "kernel_flipped", BI_ALL),
+        "padded": Mistake(BI_PADDED, "padded with a zero column", "zero_padded", BI_ALL),
+        "not_pooled": Mistake(BI_NOT_POOLED, "the feature map is not pooled", "not_pooled",
+                              BI_ALL),
+        "sorted_vocab": Mistake(BI_SORTED_VOCAB, SORTED, "vocabulary_sorted", BI_ALL),
+        "scipy_signal": Mistake(BI_SCIPY, SHORTCUT, LIBRARY, BI_ALL),
+        "np_convolve": Mistake(BI_NP_CONVOLVE, SHORTCUT, LIBRARY, BI_ALL),
+        "max_from_zero": Mistake(BI_MAX_FROM_ZERO, "a negative maximum", "max_from_zero", BI_ALL),
+        "last_window_missing": Mistake(BI_LAST_WINDOW_MISSING, "the last pair of words is "
+                                       "missing", "last_window_missing", BI_ALL),
     },
     "layers_to_connect": {
-        "off_by_one": (LC_OFF_BY_ONE, "distance + 1 tokens"),
-        "growth_k": (LC_GROWTH_K, "not by kernel_size"),
-        "no_overlap": (LC_NO_OVERLAP, "not L * kernel_size"),
-        "floor": (LC_FLOOR, "round up"),
-        "delta_growth": (LC_DELTA_GROWTH, "Delta on each side"),
-        "divides_by_zero": (LC_DIVIDES_BY_ZERO, "raise ValueError"),
+        "off_by_one": Mistake(LC_OFF_BY_ONE, "distance + 1 tokens", "field_covers_distance",
+                              ("values",)),
+        "growth_k": Mistake(LC_GROWTH_K, "not by kernel_size", "growth_by_kernel_size",
+                            ("values",)),
+        "no_overlap": Mistake(LC_NO_OVERLAP, "not L * kernel_size", "field_without_overlap",
+                              ("values",)),
+        "floor": Mistake(LC_FLOOR, "round up", "rounded_down", ("values",)),
+        "delta_growth": Mistake(LC_DELTA_GROWTH, "Delta on each side", "growth_by_delta",
+                                ("values",)),
+        "field_exceeds": Mistake(LC_FIELD_EXCEEDS, "not exceed it", "field_exceeds_distance",
+                                 ("values",)),
+        "divides_by_zero": Mistake(LC_DIVIDES_BY_ZERO, "it raised ZeroDivisionError", MISSING,
+                                   ("ValueError",)),
+        "no_error_at_distance_0": Mistake(LC_NO_ERROR_AT_ZERO, "must raise ValueError on "
+                                          "kernel_size 1 and distance 0", MISSING,
+                                          ("ValueError",)),
+        "only_width_1_raises": Mistake(LC_ONLY_WIDTH_ONE, "must raise ValueError on kernel_size 0",
+                                       MISSING, ("ValueError",)),
+        "numpy_float32": Mistake(LC_NUMPY, "not a numpy number", "numpy_number", ("Python int",)),
+        "float_when_exact": Mistake(LC_FLOAT_WHEN_EXACT, "not a float", "float_count",
+                                    ("Python int",)),
     },
     "broken_assumptions": {
-        "misses_fixed_size": (BA_MISSES_FIXED_SIZE, "1 of the 8 options are misjudged"),
-        "sharing_breaks": (BA_SHARING_BREAKS, "1 of the 8 options are misjudged"),
-        "only_locality": (BA_ONLY_LOCALITY, "3 of the 8 options are misjudged"),
-        "everything": (BA_EVERYTHING, "3 of the 8 options are misjudged"),
-        "descriptions": (BA_DESCRIPTIONS, "a set of option letters"),
-        "numbers": (BA_NUMBERS, "a set of option letters"),
+        "misses_fixed_size": Mistake(BA_MISSES_FIXED_SIZE, "the statements about size and "
+                                     "structure", "topic_size_and_structure",
+                                     ("size and structure",)),
+        "sharing_breaks": Mistake(BA_SHARING_BREAKS, "the statements about position",
+                                  "topic_position", ("position",)),
+        "only_locality": Mistake(BA_ONLY_LOCALITY, "how the input is represented",
+                                 "topic_representation", ("representation", "size and structure")),
+        "everything": Mistake(BA_EVERYTHING, "the statements about locality", "topic_locality",
+                              ("locality", "position", "representation")),
+        "nothing_breaks": Mistake(BA_NOTHING_BREAKS, "the statements about locality",
+                                  "topic_locality", BA_GROUPS),
+        "complement": Mistake(BA_COMPLEMENT, "the statements about locality", "topic_locality",
+                              BA_GROUPS),
+        "descriptions": Mistake(BA_DESCRIPTIONS, "a set of option letters", "not_option_letters",
+                                BA_GROUPS),
+        "numbers": Mistake(BA_NUMBERS, "a set of option letters", "not_option_letters",
+                           BA_GROUPS),
     },
 }
 
@@ -904,7 +1140,7 @@ CORRECT = {
     "layers_to_connect": {
         "math_ceil": LC_MATH_CEIL,
         "loop": LC_LOOP,
-        "numpy_float32": LC_NUMPY,
+        "floor_division": LC_FLOOR_DIVISION,
     },
     "broken_assumptions": {
         "set": BA_SET,

@@ -1,10 +1,24 @@
 """Hidden checks of the assignment ``boundaries``: one function per test cell.
 
-Each ``test_<name>(<name>)`` compares the student's function with ``convref`` (or a
-brute-force oracle written here) on hypothesis cases drawn fresh for each submission, which
-include non-square images, even and asymmetric kernels, size-1 edges and padding wider than
-the kernel, and names the misconception a wrong answer shows. A misconception is only named when it explains
-every case the answer gets wrong, so two mistakes that agree on one case are told apart.
+Each ``test_<name>(<name>)`` builds its cases (``convref`` or a brute-force oracle written
+here on hypothesis cases drawn fresh for each submission, among fixed cases that isolate the
+chapter's misconceptions: non-square images, even and asymmetric kernels, size-1 edges,
+padding wider than the kernel, integer images) and hands them to the verdict engine
+(:func:`convgrade.verdict.judge`), which names the misconception a wrong answer shows and
+gives partial credit by the credit groups below.
+
+Credit groups and their weights, per function:
+
+* ``output_size``: values 3, Python int 1, ValueError 1.
+* ``pad2d``: one group per mode (zeros, reflect, replicate, circular) 1 each, ValueError 1.
+* ``corr2d_pad``: valid padding 1, 'same' and 'full' 2, int and (ph, pw) padding 1,
+  padding modes 2, integer images 1, ValueError 1.
+* ``border_mask``: named paddings ('valid', 'same', 'full') 2, int and (ph, pw) padding 1.
+* ``equivariance_error``: zeros padding 2, other padding modes 2, integer images 1.
+* ``border_fraction``: values 3, kernel larger than the image 1.
+
+A ``corr2d_pad`` built on the student's ``pad2d`` and an ``equivariance_error`` built on the
+student's ``corr2d_pad`` are charged only for their own mistakes (:class:`Depends`).
 """
 from __future__ import annotations
 
@@ -15,124 +29,113 @@ from hypothesis import strategies as st
 
 import convref
 
-from ..checks import (Case, CheckFailed, call_checked, close, dims, draw, judge, rng_array, seeds,
-                      shapes_of)
-from ..remote import StudentError
+from ..cases import dims, draw, int_array, rng_array, seeds, shapes_of
+from ..verdict import (ERRORS, NUMPY_NUMBER, TRUNCATED, VALUES, Alternatives, Case, Depends,
+                       Misconception, judge, must_raise, truncated)
 
 N_CASES = 25
 MODES = ("zeros", "reflect", "replicate", "circular")
-FLOAT_TOL = 2e-6      # fractions in [0, 1]: any float32 or float64 computation is this close
 SHORTCUT = ("{name} calls {calls}, a library convolution. This task asks you to write it "
             "yourself (numpy slicing, np.pad, einsum, tensordot, stride tricks and numpy.fft are "
             "all fine).")
+INTEGERS = "integer images"
 
 
-# -- running a batch and diagnosing it -------------------------------------------------------
+# -- misconceptions shared by several functions ----------------------------------------------
 
-def _number(value):
-    """``value`` as a Python number, or None when it is not a single real number."""
-    if isinstance(value, np.ndarray) and value.size == 1:
-        value = value.reshape(-1)[0].item()
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        return None
-    return value
-
-
-def _scalar(case) -> bool:
-    return isinstance(case.expected, numbers.Real) and not isinstance(case.expected, bool)
-
-
-def _same_number(got, want) -> bool:
-    if isinstance(want, numbers.Integral):
-        return got == want
-    return abs(got - want) <= FLOAT_TOL * max(1.0, abs(want))
-
-
-def _matches(got, answer, case) -> bool:
-    """Whether ``got`` is ``answer`` (a misconception's answer) up to the check's tolerance."""
-    if answer is None:
-        return False
-    if _scalar(case):
-        value = _number(got)
-        return value is not None and _same_number(value, answer)
-    if not (isinstance(got, np.ndarray) and got.shape == np.shape(answer)):
-        return False
-    magnitude = case.magnitude
-    if magnitude is not None and np.shape(magnitude) != got.shape:
-        magnitude = float(np.max(magnitude))    # a wrong-shaped answer: one scale for all
-    return close(got, answer, magnitude)
-
-
-def _reason(got, case, shape_hint):
-    """None when ``got`` is right, else the generic reason it is not."""
-    if _scalar(case):
-        value = _number(got)
-        if value is None:
-            return f"expected a number, got {type(got).__name__}"
-        return None if _same_number(value, case.expected) else f"{value} is not the right value"
-    bare = Case(case.args, case.expected, case.about, case.kwargs, case.magnitude)
-    return judge(got, bare, shape_hint)
-
-
-def run(function, name: str, cases, shape_hint=None) -> int:
-    """Call ``function`` on every case in one batch; raise CheckFailed unless all are right.
-
-    The feedback names the first misconception (in the order the cases list them) whose
-    answer equals the student's on EVERY case where the student returns a wrong answer
-    (cases where the function raised do not count against it); otherwise it describes the
-    first case that went wrong, as :func:`convgrade.checks.run_cases` does.
-    """
-    results = call_checked(function, name, [(c.args, c.kwargs) for c in cases], SHORTCUT)
-    events = []                                   # (case, got, reason) of every wrong case
-    for case, got in zip(cases, results):
-        if isinstance(got, StudentError):
-            events.append((case, got, None))
-        else:
-            reason = _reason(got, case, shape_hint)
-            if reason:
-                events.append((case, got, reason))
-    if not events:
-        return len(cases)
-    misses = [event for event in events if event[2] is not None]
-    for message in dict.fromkeys(m for case, _, _ in misses for m in case.wrong):
-        if all(_matches(g, case.wrong.get(message), case) for case, g, _ in misses):
-            raise CheckFailed(f"{name} is wrong on {misses[0][0].about}: {message.strip()}")
-    first, got, reason = events[0]
-    if reason is None:
-        raise CheckFailed(f"{name} raised on {first.about}: {got}")
-    for message, answer in first.wrong.items():
-        if _matches(got, answer, first):
-            reason = message.strip()
-            break
-    raise CheckFailed(f"{name} is wrong on {first.about}: {reason}")
-
-
-def _must_raise(function, name, calls, why):
-    """Each ``(args, kwargs, about)`` in ``calls`` must raise ValueError."""
-    results = call_checked(function, name, [(args, kwargs) for args, kwargs, _ in calls],
-                           "{name} calls {calls}, a library convolution.")
-    for (_, _, about), got in zip(calls, results):
-        if not (isinstance(got, StudentError) and str(got).startswith("ValueError")):
-            did = (f"it raised {str(got).split(':')[0]}" if isinstance(got, StudentError)
-                   else "it returned a result")
-            raise CheckFailed(f"{name} must raise ValueError on {about} ({why}); {did}")
-    return len(calls)
+REFLECT_REPEATS_EDGE = Misconception(
+    "reflect_repeats_edge", "reflect mirrors WITHOUT repeating the edge pixel ([1 2 3] -> "
+    "3 2 | 1 2 3 | 2 1); this repeats it, which is numpy's mode 'symmetric'")
+CIRCULAR_WRONG_SIDE = Misconception(
+    "circular_wrong_side", "circular padding wraps around: the rows added at the top come from "
+    "the BOTTOM of the image (and the columns on the left from its right side)")
+MODE_IGNORED = Misconception(
+    "mode_ignored", "the mode is ignored: 'reflect', 'replicate' and 'circular' must not fill "
+    "the border with zeros")
+SAME_LARGER_FIRST = Misconception(
+    "same_larger_half_first", "'same' puts the SMALLER half of the padding first: (k-1)//2 rows "
+    "above and k//2 below (PyTorch's rule, which scipy.signal.correlate2d follows too); this "
+    "pads the larger half first, as scipy.signal.correlate, scipy.ndimage.correlate and "
+    "np.correlate do, which only differs for even kernels")
+SAME_HALF_BOTH = Misconception(
+    "same_half_kernel_both_sides", "with 'same', padding k//2 on both sides is one row or column "
+    "too many for an even kernel: pad (k-1)//2 before and k//2 after")
 
 
 # -- output sizes ----------------------------------------------------------------------------
+
+PYTHON_INT = "Python int"
+OUTPUT_SIZE_GROUPS = {VALUES: 3, PYTHON_INT: 1, ERRORS: 1}
+
+COUNT_ONE_SHORT = Misconception(
+    "count_one_short", "one short: there are (n + 2p - span) // stride + 1 window positions "
+    "(count the first one too)")
+DILATION_IGNORED = Misconception(
+    "dilation_ignored", "the dilation is ignored: a kernel of k taps with dilation d spans "
+    "d*(k-1) + 1 pixels")
+SPAN_DILATION_TIMES_K = Misconception(
+    "span_dilation_times_k", "a dilated kernel spans dilation*(k-1) + 1 pixels, not dilation*k")
+ROUNDS_UP = Misconception(
+    "rounds_up", "this rounds up: a window that would stick out past the end does not count, "
+    "so round the division DOWN")
+PADDING_ONCE = Misconception(
+    "padding_one_side", "the padding goes on BOTH sides: the padded length is n + 2*padding")
+TRUE_DIVISION = Misconception(
+    "true_division", "use floor division (//): the number of positions is a whole number")
+STRIDE_DIVIDES_LENGTH = Misconception(
+    "stride_divides_padded_length", "the stride divides the number of steps, (n + 2p - span), "
+    "not the padded length itself")
+COUNT_NOT_INT = Misconception(
+    "count_not_int", "return the count as a Python int, not a float: floor division (//) of "
+    "ints keeps it an int")
+
 
 def _out(n, k, p=0, s=1, d=1):
     return (n + 2 * p - d * (k - 1) - 1) // s + 1
 
 
+def _is_python_int(got, want) -> bool:
+    return type(got) is int
+
+
+def _count_type(case, got):
+    """What a count of the wrong type shows (the Python int group judges the type only)."""
+    if case.group != PYTHON_INT:
+        return None
+    if isinstance(got, np.ndarray) and got.ndim == 0:
+        return NUMPY_NUMBER
+    if isinstance(got, float):
+        return COUNT_NOT_INT
+    return None
+
+
+def _size_about(n, k, p, s, d):
+    return f"n={n}, k={k}, padding={p}, stride={s}, dilation={d}"
+
+
+def _size_wrongs(n, k, p, s, d):
+    """The answers each misconception of the output size gives."""
+    span, total = d * (k - 1) + 1, n + 2 * p
+    return {
+        COUNT_ONE_SHORT: _out(n, k, p, s, d) - 1,
+        DILATION_IGNORED: _out(n, k, p, s, 1),
+        SPAN_DILATION_TIMES_K: (total - d * k) // s + 1,
+        ROUNDS_UP: -(-(total - span) // s) + 1,
+        PADDING_ONCE: (n + p - span) // s + 1,
+        TRUE_DIVISION: (total - span) / s + 1,
+        STRIDE_DIVIDES_LENGTH: total // s - span + 1 if s > 1 else None,
+    }
+
+
 def test_output_size(output_size):
-    """floor((n + 2p - d(k-1) - 1)/s) + 1 against convref.output_shape; ValueError when the
-    dilated kernel is longer than the padded input."""
-    # the last two fixed cases tell mistakes from "one short": with dilation 3 a span of
-    # dilation*k is two short, and with padding 2 padding one side only is two short
+    """floor((n + 2p - d(k-1) - 1)/s) + 1 against convref.output_shape, as a Python int;
+    ValueError when the dilated kernel is longer than the padded input."""
+    # fixed cases tell mistakes apart: with dilation 3 a span of dilation*k is two short
+    # of "one short", with padding 2 padding one side only is two short; (6, 3) with dilation
+    # 3 does not fit although its 3 taps would
     fixed = [(5, 3, 0, 1, 1), (7, 3, 1, 2, 1), (8, 3, 1, 2, 1), (10, 3, 0, 1, 2), (1, 1, 0, 1, 1),
              (4, 4, 0, 1, 1), (6, 2, 0, 4, 1), (3, 5, 1, 1, 1), (28, 5, 2, 3, 2), (2, 7, 0, 1, 1),
-             (13, 4, 1, 1, 3), (9, 3, 2, 1, 1)]
+             (13, 4, 1, 1, 3), (9, 3, 2, 1, 1), (6, 3, 0, 1, 3)]
     strategy = st.tuples(dims(1, 40), dims(1, 9), st.integers(0, 5), dims(1, 5), dims(1, 3))
     fits, misfits = [], []
     for n, k, p, s, d in fixed + draw(strategy, 60):
@@ -140,37 +143,50 @@ def test_output_size(output_size):
     cases = []
     for n, k, p, s, d in fits[:N_CASES + 5]:
         (want,) = convref.output_shape((n,), (k,), s, p, d)
-        span, total = d * (k - 1) + 1, n + 2 * p
-        wrong = {
-            "one short: there are (n + 2p - span) // stride + 1 window positions (count the "
-            "first one too)": _out(n, k, p, s, d) - 1,
-            "the dilation is ignored: a kernel of k taps with dilation d spans d*(k-1) + 1 pixels":
-            _out(n, k, p, s, 1),
-            "a dilated kernel spans dilation*(k-1) + 1 pixels, not dilation*k":
-            (total - d * k) // s + 1,
-            "this rounds up: a window that would stick out past the end does not count, so "
-            "round the division DOWN": -(-(total - span) // s) + 1,
-            "the padding goes on BOTH sides: the padded length is n + 2*padding":
-            (n + p - span) // s + 1,
-            "use floor division (//): the number of positions is a whole number":
-            (total - span) / s + 1,
-        }
-        if s > 1:
-            wrong["the stride divides the number of steps, (n + 2p - span), not the padded "
-                  "length itself"] = total // s - span + 1
-        cases.append(Case((n, k), want, f"n={n}, k={k}, padding={p}, stride={s}, dilation={d}",
-                          kwargs={"padding": p, "stride": s, "dilation": d}, wrong=wrong))
+        # the value, whatever its type: the Python int group judges the type
+        cases.append(Case((n, k), float(want), _size_about(n, k, p, s, d),
+                          kwargs={"padding": p, "stride": s, "dilation": d},
+                          wrong=_size_wrongs(n, k, p, s, d)))
     # the defaults padding=0, stride=1, dilation=1
-    cases.append(Case((9, 4), 6, "n=9, k=4 with the default padding, stride and dilation"))
-    count = run(output_size, "output_size", cases)
-    calls = [((n, k), {"padding": p, "stride": s, "dilation": d},
-              f"n={n}, k={k}, padding={p}, stride={s}, dilation={d}") for n, k, p, s, d in misfits[:8]]
-    calls.append(((3, 4), {}, "n=3, k=4"))
-    return count + _must_raise(output_size, "output_size", calls,
-                               "the kernel does not fit in the padded input")
+    cases.append(Case((9, 4), 6.0, "n=9, k=4 with the default padding, stride and dilation",
+                      wrong=_size_wrongs(9, 4, 0, 1, 1)))
+    # the type, on cases where the kernel fits without padding (so that no mistake of the
+    # padding rule raises there)
+    for n, k, p, s, d in [(10, 3, 0, 3, 1), (9, 4, 0, 1, 1), (13, 4, 1, 1, 3), (20, 3, 2, 2, 2)]:
+        cases.append(Case((n, k), _out(n, k, p, s, d), _size_about(n, k, p, s, d),
+                          group=PYTHON_INT, kwargs={"padding": p, "stride": s, "dilation": d},
+                          same=_is_python_int))
+    why = "the kernel does not fit in the padded input"
+    for n, k, p, s, d in misfits[:8]:
+        cases.append(must_raise((n, k), _size_about(n, k, p, s, d), why,
+                                kwargs={"padding": p, "stride": s, "dilation": d}))
+    cases.append(must_raise((3, 4), "n=3, k=4 with the default padding, stride and dilation", why))
+    return judge(output_size, "output_size", cases, OUTPUT_SIZE_GROUPS, inspect=_count_type)
 
 
 # -- padding ---------------------------------------------------------------------------------
+
+PAD_GROUPS = {**{f"mode {m!r}": 1 for m in MODES}, ERRORS: 1}
+
+REPLICATE_MIRRORS = Misconception(
+    "replicate_mirrors", "replicate repeats the edge pixel itself ([1 2 3] -> 1 1 | 1 2 3 | 3 3); "
+    "this mirrors the image")
+PAD_AXES_SWAPPED = Misconception(
+    "pad_axes_swapped", "the axes are swapped: pad = ((top, bottom), (left, right)), the first "
+    "pair for the rows, the second for the columns")
+BEFORE_AFTER_SWAPPED = Misconception(
+    "before_after_swapped", "before and after are swapped: in each pair the first number pads "
+    "the top (or left), the second the bottom (or right)")
+PADS_BEFORE_ONLY = Misconception(
+    "pads_before_only", "every pair pads both sides: the second number adds rows at the bottom "
+    "(or columns on the right)")
+PADS_AFTER_ONLY = Misconception(
+    "pads_after_only", "every pair pads both sides: the first number adds rows at the top (or "
+    "columns on the left)")
+INT_PADS_ONE_AXIS = Misconception(
+    "int_pads_one_axis", "an int pads all four sides: rows above and below AND columns left "
+    "and right")
+
 
 def _pairs_of(pad):
     if isinstance(pad, numbers.Integral):
@@ -178,7 +194,8 @@ def _pairs_of(pad):
     return tuple(tuple(p) for p in pad)
 
 
-_NUMPY_MODE = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+_NUMPY_MODE = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap",
+               "symmetric": "symmetric"}
 
 
 def _np_pad(X, pairs, mode):
@@ -194,46 +211,6 @@ def _wrap_wrong_side(X, pairs):
     return np.concatenate([X[:, :l], X, X[:, X.shape[1] - r:]], axis=1)
 
 
-def _pad_wrongs(X, pairs, mode):
-    """Misconceptions for padding X by ``pairs`` in ``mode`` (answers of the padded array)."""
-    (t, b), (l, r) = pairs
-    pad = _np_pad
-    wrong = {}
-    if mode == "reflect":
-        wrong["reflect mirrors WITHOUT repeating the edge pixel ([1 2 3] -> 3 2 | 1 2 3 | 2 1); "
-              "this repeats it, which is numpy's mode 'symmetric'"] = np.pad(X, pairs, "symmetric")
-    if mode == "circular":
-        wrong["circular padding wraps around: the rows added at the top come from the BOTTOM "
-              "of the image (and the columns on the left from its right side)"] = _wrap_wrong_side(X, pairs)
-    if mode != "zeros":
-        wrong[f"the mode is ignored: {mode!r} must not fill the border with zeros"] = pad(X, pairs, "zeros")
-    if mode == "replicate":
-        wrong["replicate repeats the edge pixel itself; this mirrors the image"] = pad(X, pairs, "reflect")
-    swapped = ((l, r), (t, b))
-    if swapped != pairs:
-        wrong["the axes are swapped: pad = ((top, bottom), (left, right)), the first pair for the "
-              "rows, the second for the columns"] = pad(X, swapped, mode)
-    flipped = ((b, t), (r, l))
-    if flipped != pairs:
-        wrong["before and after are swapped: in each pair the first number pads the top "
-              "(or left), the second the bottom (or right)"] = pad(X, flipped, mode)
-    return wrong
-
-
-def _pad_cases():
-    fixed = [((2, 3), 1, "zeros", 0), ((2, 3), 1, "reflect", 1), ((2, 3), 1, "replicate", 2),
-             ((2, 3), 1, "circular", 3), ((3, 4), ((1, 0), (0, 2)), "zeros", 4),
-             ((4, 5), ((2, 1), (0, 3)), "reflect", 5), ((5, 3), ((0, 2), (1, 2)), "circular", 6),
-             ((1, 4), ((0, 0), (2, 3)), "reflect", 7), ((1, 1), 3, "replicate", 8),
-             ((3, 3), ((2, 0), (1, 0)), "replicate", 9), ((4, 6), 0, "circular", 10),
-             ((6, 4), ((3, 1), (2, 0)), "circular", 11), ((6, 7), 2, "zeros", 12)]
-    pad_strategy = st.one_of(st.integers(0, 4), st.tuples(st.tuples(st.integers(0, 4), st.integers(0, 4)),
-                                                          st.tuples(st.integers(0, 4), st.integers(0, 4))))
-    drawn = draw(st.tuples(st.tuples(dims(1, 7), dims(1, 7)), pad_strategy, st.sampled_from(MODES), seeds)
-                 .filter(lambda c: _pad_allowed(c[0], _pairs_of(c[1]), c[2])), N_CASES)
-    return [(rng_array(s, shape), pad, mode) for shape, pad, mode, s in fixed + drawn]
-
-
 def _pad_allowed(shape, pairs, mode):
     if mode == "reflect":
         return all(max(p) < n for p, n in zip(pairs, shape))
@@ -242,52 +219,119 @@ def _pad_allowed(shape, pairs, mode):
     return True
 
 
+def _pad_wrongs(X, pad, mode):
+    """Misconceptions for padding X by ``pad`` in ``mode`` (answers of the padded array)."""
+    pairs = _pairs_of(pad)
+    (t, b), (l, r) = pairs
+    wrong = {}
+    if mode == "reflect":
+        wrong[REFLECT_REPEATS_EDGE] = _np_pad(X, pairs, "symmetric")
+    if mode == "circular":
+        wrong[CIRCULAR_WRONG_SIDE] = _wrap_wrong_side(X, pairs)
+    if mode == "replicate":
+        wrong[REPLICATE_MIRRORS] = Alternatives((_np_pad(X, pairs, "reflect"),
+                                                 _np_pad(X, pairs, "symmetric")))
+    if mode != "zeros":
+        wrong[MODE_IGNORED] = _np_pad(X, pairs, "zeros")
+    swapped = ((l, r), (t, b))
+    if swapped != pairs:
+        wrong[PAD_AXES_SWAPPED] = _np_pad(X, swapped, mode)
+    flipped = ((b, t), (r, l))
+    if flipped != pairs:
+        wrong[BEFORE_AFTER_SWAPPED] = _np_pad(X, flipped, mode)
+    if b or r:
+        wrong[PADS_BEFORE_ONLY] = _np_pad(X, ((t, 0), (l, 0)), mode)
+    if t or l:
+        wrong[PADS_AFTER_ONLY] = _np_pad(X, ((0, b), (0, r)), mode)
+    if isinstance(pad, numbers.Integral) and pad:
+        wrong[INT_PADS_ONE_AXIS] = Alternatives((_np_pad(X, ((pad, pad), (0, 0)), mode),
+                                                 _np_pad(X, ((0, 0), (pad, pad)), mode)))
+    return wrong
+
+
+def _pad_cases():
+    """``(X, pad, mode)``: every mode on an int pad and on uneven pairs, integer images in
+    every mode, size-1 images, padding as large as the image."""
+    fixed = [((2, 3), 1, "zeros", 0), ((2, 3), 1, "reflect", 1), ((2, 3), 1, "replicate", 2),
+             ((2, 3), 1, "circular", 3), ((3, 4), ((1, 0), (0, 2)), "zeros", 4),
+             ((4, 5), ((2, 1), (0, 3)), "reflect", 5), ((5, 3), ((0, 2), (1, 2)), "circular", 6),
+             ((1, 4), ((0, 0), (2, 3)), "reflect", 7), ((1, 1), 3, "replicate", 8),
+             ((3, 3), ((2, 0), (1, 0)), "replicate", 9), ((4, 6), 0, "circular", 10),
+             ((6, 4), ((3, 1), (2, 0)), "circular", 11), ((6, 7), 2, "zeros", 12)]
+    integer = [((3, 4), ((1, 2), (2, 0)), mode, 13 + i) for i, mode in enumerate(MODES)]
+    pad_strategy = st.one_of(st.integers(0, 4), st.tuples(st.tuples(st.integers(0, 4), st.integers(0, 4)),
+                                                          st.tuples(st.integers(0, 4), st.integers(0, 4))))
+    drawn = draw(st.tuples(st.tuples(dims(1, 7), dims(1, 7)), pad_strategy, st.sampled_from(MODES), seeds)
+                 .filter(lambda c: _pad_allowed(c[0], _pairs_of(c[1]), c[2])), N_CASES)
+    return ([(rng_array(s, shape), pad, mode) for shape, pad, mode, s in fixed + drawn]
+            + [(int_array(s, shape), pad, mode) for shape, pad, mode, s in integer])
+
+
+def _pad_hint(case, shape):
+    X, pad = case.args
+    (t, b), (l, r) = _pairs_of(pad)
+    h, w = X.shape
+    if shape == (h + l + r, w + t + b) and (t + b != l + r):
+        return PAD_AXES_SWAPPED
+    if shape == (h + t, w + l) and (b or r):
+        return PADS_BEFORE_ONLY
+    if shape == (h + b, w + r) and (t or l):
+        return PADS_AFTER_ONLY
+    return f"output shape {shape}, expected (H + top + bottom, W + left + right) = {case.expected.shape}"
+
+
 def test_pad2d(pad2d):
-    """Each mode against convref.pad, on int and ((top, bottom), (left, right)) paddings; the
-    default mode is zeros; ValueError for an unknown mode and for reflect padding as large as
-    the image."""
+    """Each mode against convref.pad, on int and ((top, bottom), (left, right)) paddings and
+    integer images; the default mode is zeros; ValueError for an unknown mode and for reflect
+    padding as large as the image."""
     cases = []
     for X, pad, mode in _pad_cases():
-        pairs = _pairs_of(pad)
-        want = convref.pad(X, pairs, mode)
-        about = f"a {shapes_of(X)} image, pad={pad!r}, mode={mode!r}"
-        wrong = _pad_wrongs(X, pairs, mode)
-        (t, b), (l, r) = pairs
-        if b or r:
-            wrong["every pair pads both sides: the second number adds rows at the bottom (or "
-                  "columns on the right)"] = _np_pad(X, ((t, 0), (l, 0)), mode)
-        if t or l:
-            wrong["every pair pads both sides: the first number adds rows at the top (or "
-                  "columns on the left)"] = _np_pad(X, ((0, b), (0, r)), mode)
-        if isinstance(pad, int) and pad:
-            wrong["an int pads all four sides: rows above and below AND columns left and right"] = \
-                _np_pad(X, ((pad, pad), (0, 0)), mode)
+        want = convref.pad(X, _pairs_of(pad), mode)
+        kind = "integer image" if X.dtype.kind in "iu" else "image"
         kwargs = {} if mode == "zeros" and len(cases) % 2 else {"mode": mode}
+        about = f"a {shapes_of(X)} {kind}, pad={pad!r}, mode={mode!r}"
         cases.append(Case((X, pad), want, about + ("" if kwargs else " (mode left at its default)"),
-                          kwargs=kwargs, wrong=wrong))
-
-    def hint(case, shape):
-        X, pad = case.args
-        (t, b), (l, r) = _pairs_of(pad)
-        h, w = X.shape
-        if shape == (h + l + r, w + t + b) and (t + b != l + r):
-            return ("the axes are swapped: pad = ((top, bottom), (left, right)), the first pair "
-                    "for the rows, the second for the columns")
-        if shape in ((h + t, w + l), (h + b, w + r)) and shape != case.expected.shape:
-            return "every pair pads both sides: the padded image has H + top + bottom rows"
-        return f"output shape {shape}, expected (H + top + bottom, W + left + right) = {case.expected.shape}"
-
-    count = run(pad2d, "pad2d", cases, hint)
-    calls = [((np.ones((3, 4)), 1), {"mode": "mirror"}, "mode='mirror' (not one of the four modes)"),
-             ((np.ones((3, 4)), ((0, 0), (4, 0))), {"mode": "reflect"},
-              "a 3x4 image with reflect padding of 4 columns"),
-             ((np.ones((2, 5)), 2), {"mode": "reflect"}, "a 2x5 image with reflect padding 2")]
-    return count + _must_raise(pad2d, "pad2d", calls,
-                               "reflect needs fewer padded rows/columns than the image has, "
-                               "and only the four modes exist")
+                          group=f"mode {mode!r}", kwargs=kwargs, wrong=_pad_wrongs(X, pad, mode)))
+    too_big = "reflect padding must be smaller than the axis it pads"
+    cases += [must_raise((np.ones((3, 4)), 1), "mode='mirror'", "only the four modes exist",
+                         kwargs={"mode": "mirror"}),
+              must_raise((np.ones((3, 4)), ((0, 0), (4, 0))),
+                         "a 3x4 image with reflect padding of 4 columns on the left", too_big,
+                         kwargs={"mode": "reflect"}),
+              must_raise((np.ones((2, 5)), 2), "a 2x5 image with reflect padding 2", too_big,
+                         kwargs={"mode": "reflect"}),
+              must_raise((np.ones((3, 4)), ((0, 5), (0, 0))),
+                         "a 3x4 image with reflect padding of 5 rows at the bottom", too_big,
+                         kwargs={"mode": "reflect"})]
+    return judge(pad2d, "pad2d", cases, PAD_GROUPS, shape_hint=_pad_hint)
 
 
 # -- padded cross-correlation -----------------------------------------------------------------
+
+VALID = "valid padding"
+NAMED = "'same' and 'full'"
+NUMBERS = "int and (ph, pw) padding"
+PADDING_MODES = "padding modes"
+CORR_GROUPS = {VALID: 1, NAMED: 2, NUMBERS: 1, PADDING_MODES: 2, INTEGERS: 1, ERRORS: 1}
+
+FULL_PADS_K = Misconception(
+    "full_pads_k", "'full' pads k-1 rows and columns on each side (every position where kernel "
+    "and image overlap at least one pixel), not k")
+PAIR_SWAPPED = Misconception(
+    "padding_pair_swapped", "padding=(ph, pw) pads ph rows above and below and pw columns left "
+    "and right; these are swapped")
+PADDING_ALL_AFTER = Misconception(
+    "padding_all_after", "the padding must go on both sides: this puts all of it after (at the "
+    "bottom and the right)")
+PADDING_BEFORE_ONLY = Misconception(
+    "padding_before_only", "the padding must go on both sides: this adds only the rows and "
+    "columns that belong before the image")
+INT_PADDING_ONCE = Misconception(
+    "int_padding_one_side", "an int padding p adds p rows and columns on EVERY side (2p per axis)")
+KERNEL_FLIPPED = Misconception(
+    "kernel_flipped", "the kernel is flipped: corr2d_pad is a cross-correlation, K[a, b] "
+    "multiplies the padded X[i + a, j + b]")
+
 
 def _resolve(padding, kh, kw):
     """((top, bottom), (left, right)) of corr2d_pad's ``padding`` for a (kh, kw) kernel."""
@@ -311,11 +355,25 @@ def _padded_corr(X, K, pairs, mode="zeros", pad=None):
     return convref.correlate(Xp, K)
 
 
-def _allowed(shape, pairs, mode):
-    return _pad_allowed(shape, pairs, mode)
+def _corr_ok(c):
+    shape, (kh, kw), padding, mode = c[:4]
+    pairs = _resolve(padding, kh, kw)
+    fits = all(n + a + b >= k for n, (a, b), k in zip(shape, pairs, (kh, kw)))
+    return fits and _pad_allowed(shape, pairs, mode)
+
+
+def _corr_group(padding, mode):
+    if padding == "valid":
+        return VALID
+    if mode != "zeros":
+        return PADDING_MODES
+    return NAMED if padding in ("same", "full") else NUMBERS
 
 
 def _corr_cases():
+    """``(X, K, padding, mode, group)``. Integer images (with float kernels) take 'valid'
+    padding, 'same' with odd kernels and zeros, so that only the correlation itself and the
+    type of its output decide that group."""
     fixed = [((3, 3), (2, 2), "valid", "zeros", 0), ((3, 3), (2, 2), "same", "zeros", 1),
              ((3, 3), (2, 2), "full", "zeros", 2), ((3, 3), (2, 2), "same", "circular", 3),
              ((5, 6), (3, 2), "same", "reflect", 4), ((4, 7), (2, 4), "same", "replicate", 5),
@@ -323,23 +381,22 @@ def _corr_cases():
              ((4, 6), (1, 3), (0, 2), "circular", 8), ((1, 6), (1, 3), "same", "reflect", 9),
              ((6, 1), (2, 1), "same", "zeros", 10), ((5, 4), (3, 3), 1, "replicate", 11),
              ((2, 2), (4, 4), "same", "zeros", 12), ((7, 5), (2, 2), "same", "reflect", 13),
-             ((6, 6), (2, 2), "same", "circular", 14), ((4, 5), (3, 2), "full", "replicate", 15)]
+             ((6, 6), (2, 2), "same", "circular", 14), ((4, 5), (3, 2), "full", "replicate", 15),
+             ((5, 7), (3, 2), "valid", "reflect", 16), ((4, 4), (4, 4), "valid", "zeros", 17),
+             ((1, 5), (1, 2), "valid", "circular", 18), ((4, 6), (2, 3), 1, "zeros", 19),
+             ((3, 5), (2, 2), (1, 0), "zeros", 20), ((6, 4), (3, 3), (0, 2), "zeros", 21),
+             ((3, 4), (2, 2), 0, "zeros", 22)]
     padding = st.one_of(st.sampled_from(["valid", "same", "full"]), st.integers(0, 3),
                         st.tuples(st.integers(0, 3), st.integers(0, 3)))
     drawn = draw(st.tuples(st.tuples(dims(1, 8), dims(1, 8)), st.tuples(dims(1, 5), dims(1, 5)), padding,
                            st.sampled_from(MODES), seeds).filter(_corr_ok), N_CASES)
-    return [(rng_array(s, xs), rng_array(s + 1, ks), p, m) for xs, ks, p, m, s in fixed + drawn]
-
-
-def _corr_ok(c):
-    shape, (kh, kw), padding, mode = c[:4]
-    pairs = _resolve(padding, kh, kw)
-    fits = all(n + a + b >= k for n, (a, b), k in zip(shape, pairs, (kh, kw)))
-    return fits and _allowed(shape, pairs, mode)
-
-
-def _about(X, K, padding, mode):
-    return f"a {shapes_of(X)} image with a {shapes_of(K)} kernel, padding={padding!r}, mode={mode!r}"
+    cases = [(rng_array(s, xs), rng_array(s + 1, ks), p, m, _corr_group(p, m))
+             for xs, ks, p, m, s in fixed + drawn]
+    integer = [((4, 5), (2, 3), "valid", 30), ((5, 6), (3, 3), "same", 31),
+               ((6, 4), (3, 1), "same", 32), ((3, 3), (1, 1), "valid", 33)]
+    cases += [(int_array(s, xs), rng_array(s + 1, ks), p, "zeros", INTEGERS)
+              for xs, ks, p, s in integer]
+    return cases
 
 
 def _corr_wrongs(X, K, padding, mode):
@@ -348,89 +405,132 @@ def _corr_wrongs(X, K, padding, mode):
     (t, b), (l, r) = pairs
     wrong = {}
 
-    def add(message, new_pairs, new_mode=mode, pad=None):
+    def add(misconception, new_pairs, new_mode=mode, pad=None):
         answer = _padded_corr(X, K, new_pairs, new_mode, pad)
         if answer is not None:
-            wrong.setdefault(message, answer)
+            wrong.setdefault(misconception, answer)
 
     if padding == "same":
-        add("'same' puts the SMALLER half of the padding first: (k-1)//2 rows above and k//2 "
-            "below (PyTorch's rule); this pads the larger half first (the rule of scipy and "
-            "np.convolve), which only differs for even kernels",
-            ((kh // 2, (kh - 1) // 2), (kw // 2, (kw - 1) // 2)))
-        add("with 'same', padding k//2 on both sides is one row or column too many for an even "
-            "kernel: pad (k-1)//2 before and k//2 after",
-            ((kh // 2, kh // 2), (kw // 2, kw // 2)))
+        add(SAME_LARGER_FIRST, ((kh // 2, (kh - 1) // 2), (kw // 2, (kw - 1) // 2)))
+        add(SAME_HALF_BOTH, ((kh // 2, kh // 2), (kw // 2, kw // 2)))
     if padding == "full":
-        add("'full' pads k-1 rows and columns on each side (every position where kernel and image "
-            "overlap at least one pixel), not k", ((kh, kh), (kw, kw)))
+        add(FULL_PADS_K, ((kh, kh), (kw, kw)))
     if isinstance(padding, tuple) and padding[0] != padding[1]:
-        add("padding=(ph, pw) pads ph rows above and below and pw columns left and right; these "
-            "are swapped", ((padding[1], padding[1]), (padding[0], padding[0])))
+        add(PAIR_SWAPPED, ((padding[1], padding[1]), (padding[0], padding[0])))
     if b or r:
-        add("the padding must go on both sides: this puts all of it after (at the bottom and the "
-            "right)", ((0, t + b), (0, l + r)))
-        add("the padding must go on both sides: this adds only the rows and columns that belong "
-            "before the image", ((t, 0), (l, 0)))
+        add(PADDING_ALL_AFTER, ((0, t + b), (0, l + r)))
+        add(PADDING_BEFORE_ONLY, ((t, 0), (l, 0)))
     if mode == "reflect":
-        add("reflect mirrors WITHOUT repeating the edge pixel ([1 2 3] -> 3 2 | 1 2 3 | 2 1); "
-            "this repeats it, which is numpy's mode 'symmetric'", pairs,
-            pad=lambda x, p, m: np.pad(x, p, "symmetric"))
+        add(REFLECT_REPEATS_EDGE, pairs, "symmetric")
     if mode == "circular":
-        add("circular padding wraps around: the rows added at the top come from the BOTTOM of the "
-            "image (and the columns on the left from its right side)", pairs,
-            pad=lambda x, p, m: _wrap_wrong_side(x, p))
+        add(CIRCULAR_WRONG_SIDE, pairs, pad=lambda x, p, m: _wrap_wrong_side(x, p))
     if mode != "zeros":
-        add(f"the mode is ignored: {mode!r} must not fill the border with zeros", pairs, "zeros")
+        add(MODE_IGNORED, pairs, "zeros")
     flipped = _padded_corr(X, K[::-1, ::-1], pairs, mode)
     if flipped is not None:
-        wrong["the kernel is flipped: corr2d_pad is a cross-correlation, K[a, b] multiplies "
-              "the padded X[i + a, j + b]"] = flipped
+        wrong[KERNEL_FLIPPED] = flipped
     return wrong
 
 
-def test_corr2d_pad(corr2d_pad):
-    """Valid/same/full/int/(ph, pw) padding in four modes against convref.conv; defaults
-    padding='valid', mode='zeros'; ValueError when a valid kernel does not fit."""
-    cases = []
-    for index, (X, K, padding, mode) in enumerate(_corr_cases()):
-        want = convref.conv(X[None], K[None, None], padding=padding, padding_mode=mode)[0]
-        magnitude = convref.conv(np.abs(X)[None], np.abs(K)[None, None], padding=padding,
-                                 padding_mode=mode)[0]
-        if index == 0:
-            args, kwargs, about = (X, K), {}, f"a {shapes_of(X)} image with a {shapes_of(K)} kernel and the defaults"
-        else:
-            args, kwargs, about = (X, K), {"padding": padding, "mode": mode}, _about(X, K, padding, mode)
-        cases.append(Case(args, want, about, kwargs=kwargs, magnitude=magnitude,
-                          wrong=_corr_wrongs(X, K, padding, mode)))
+def _corr_about(X, K, padding, mode):
+    kind = "integer image" if X.dtype.kind in "iu" else "image"
+    return f"a {shapes_of(X)} {kind} with a {shapes_of(K)} kernel, padding={padding!r}, mode={mode!r}"
 
-    def hint(case, shape):
-        X, K = case.args
-        padding = case.kwargs.get("padding", "valid")
-        (h, w), (kh, kw) = X.shape, K.shape
-        if padding == "same" and shape == (h, w):
-            return None
-        if padding == "same":
-            return f"'same' keeps the image's shape: expected {X.shape}"
-        if padding == "full" and shape == (h + kh + 1, w + kw + 1):
-            return "'full' pads k-1 on each side, not k: the output is (H + KH - 1, W + KW - 1)"
-        if padding == "full" and shape == (h, w):
-            return "'full' is larger than the image: (H + KH - 1, W + KW - 1)"
-        if isinstance(padding, tuple) and shape == (h + 2 * padding[1] - kh + 1, w + 2 * padding[0] - kw + 1):
-            return ("padding=(ph, pw) pads ph rows above and below and pw columns left and right; "
-                    "these are swapped")
-        if isinstance(padding, int) and shape in ((h + padding - kh + 1, w + padding - kw + 1),):
-            return "an int padding p adds p rows and columns on EVERY side (2p per axis)"
+
+def _corr_hint(case, shape):
+    X, K = case.args
+    padding = case.kwargs.get("padding", "valid")
+    (h, w), (kh, kw) = X.shape, K.shape
+    if padding == "same":
+        return f"'same' keeps the image's shape: expected {X.shape}"
+    if padding == "full" and shape == (h + kh + 1, w + kw + 1):
+        return FULL_PADS_K
+    if padding == "full" and shape == (h, w):
+        return "'full' is larger than the image: (H + KH - 1, W + KW - 1)"
+    if isinstance(padding, tuple) and shape == (h + 2 * padding[1] - kh + 1, w + 2 * padding[0] - kw + 1):
+        return PAIR_SWAPPED
+    if isinstance(padding, numbers.Integral) and padding and \
+            shape == (h + padding - kh + 1, w + padding - kw + 1):
+        return INT_PADDING_ONCE
+    return None
+
+
+def _pad2d_of(case):
+    """The call of pad2d a corr2d_pad built on it makes for ``case``."""
+    X, K = case.args
+    padding = case.kwargs.get("padding", "valid")
+    mode = case.kwargs.get("mode", "zeros")
+    return [((X, _resolve(padding, *K.shape), mode), {})]
+
+
+def _correlate_padded(case, results):
+    """The valid correlation of the padded image a pad2d returned with the case's kernel."""
+    try:
+        return convref.correlate(np.asarray(results[0], dtype=float), case.args[1])
+    except Exception:  # noqa: BLE001 - a padded image the kernel does not fit: no excuse
         return None
 
-    count = run(corr2d_pad, "corr2d_pad", cases, hint)
-    calls = [((rng_array(1, (3, 5)), rng_array(2, (4, 2))), {}, "a 3x5 image with a 4x2 kernel and padding='valid'"),
-             ((rng_array(3, (4, 2)), rng_array(4, (2, 3))), {"padding": "valid"},
-              "a 4x2 image with a 2x3 kernel and padding='valid'")]
-    return count + _must_raise(corr2d_pad, "corr2d_pad", calls, "the kernel does not fit in the image")
+
+def test_corr2d_pad(corr2d_pad):
+    """Valid/same/full/int/(ph, pw) padding in four modes against convref.conv, integer
+    images; defaults padding='valid', mode='zeros'; ValueError when the kernel does not fit in
+    the padded image. A corr2d_pad built on the student's pad2d is charged only for its own
+    mistakes."""
+    cases = []
+    for index, (X, K, padding, mode, group) in enumerate(_corr_cases()):
+        Xf = X.astype(float)
+        want = convref.conv(Xf[None], K[None, None], padding=padding, padding_mode=mode)[0]
+        magnitude = convref.conv(np.abs(Xf)[None], np.abs(K)[None, None], padding=padding,
+                                 padding_mode=mode)[0]
+        wrong = _corr_wrongs(Xf, K, padding, mode)
+        if group == INTEGERS:
+            wrong.update(truncated(want))
+        if index == 0:
+            kwargs, about = {}, f"a {shapes_of(X)} image with a {shapes_of(K)} kernel and the defaults"
+        else:
+            kwargs, about = {"padding": padding, "mode": mode}, _corr_about(X, K, padding, mode)
+        cases.append(Case((X, K), want, about, group=group, kwargs=kwargs, magnitude=magnitude,
+                          wrong=wrong))
+    why = "the kernel does not fit in the padded image"
+    cases += [must_raise((rng_array(101, (3, 5)), rng_array(102, (4, 2))),
+                         "a 3x5 image with a 4x2 kernel and padding='valid'", why),
+              must_raise((rng_array(103, (4, 2)), rng_array(104, (2, 3))),
+                         "a 4x2 image with a 2x3 kernel and padding='valid'", why,
+                         kwargs={"padding": "valid"}),
+              must_raise((rng_array(105, (2, 2)), rng_array(106, (5, 5))),
+                         "a 2x2 image with a 5x5 kernel and padding=1", why,
+                         kwargs={"padding": 1, "mode": "zeros"})]
+    on_pad2d = Depends("pad2d", _pad2d_of, _correlate_padded,
+                       groups=(VALID, NAMED, NUMBERS, PADDING_MODES, INTEGERS))
+    return judge(corr2d_pad, "corr2d_pad", cases, CORR_GROUPS, shape_hint=_corr_hint,
+                 depends=on_pad2d, shortcut=SHORTCUT)
 
 
 # -- which outputs read the border ------------------------------------------------------------
+
+WORDS = "named paddings"            # 'valid', 'same' and 'full'
+MASK_GROUPS = {WORDS: 2, NUMBERS: 1}
+
+MASK_INVERTED = Misconception(
+    "mask_inverted", "True must mark the outputs whose window reads padding; this marks the "
+    "ones that only read the image")
+MASK_LARGER_FIRST = Misconception(
+    "same_larger_half_first", "'same' pads (k-1)//2 before and k//2 after (PyTorch's rule), so "
+    "the border is (k-1)//2 rows thick at the top and k//2 at the bottom; this puts the thicker "
+    "side first")
+MASK_KERNEL_RADIUS = Misconception(
+    "border_kernel_radius", "the border is as thick as the padding on that side, not k//2 rows "
+    "and columns everywhere")
+MASK_TOP_LEFT_ONLY = Misconception(
+    "border_top_left_only", "the border runs along every side that has padding: this only marks "
+    "the top and left")
+MASK_BOTTOM_RIGHT_ONLY = Misconception(
+    "border_bottom_right_only", "the border runs along every side that has padding: this only "
+    "marks the bottom and right")
+MASK_IMAGE_SHAPED = Misconception(
+    "mask_image_shaped", "the mask has one entry per OUTPUT pixel: its shape is the output's "
+    "(the shape corr2d_pad returns), not the image's")
+
 
 def _mask_oracle(shape, kernel_shape, padding):
     """Brute force via convref: an all-ones image correlated with an all-ones kernel reaches
@@ -459,6 +559,13 @@ def _mask_cases():
     return fixed + drawn
 
 
+def _mask_hint(case, shape):
+    (h, w), _, _ = case.args
+    if shape == (h, w) and case.expected.shape != (h, w):
+        return MASK_IMAGE_SHAPED
+    return None
+
+
 def test_border_mask(border_mask):
     """The (OH, OW) boolean map of outputs whose window reads padding, against a brute-force
     convref oracle, for every padding word, ints and (ph, pw)."""
@@ -467,32 +574,49 @@ def test_border_mask(border_mask):
         want = _mask_oracle(shape, kernel_shape, padding)
         kh, kw = kernel_shape
         pairs = _resolve(padding, kh, kw)
-        wrong = {"True must mark the outputs whose window reads padding; this marks the ones "
-                 "that only read the image": ~want if want.any() and not want.all() else None}
+        wrong = {MASK_INVERTED: ~want if want.any() and not want.all() else None}
         if padding == "same":
-            wrong["'same' pads (k-1)//2 before and k//2 after (PyTorch's rule), so the border is "
-                  "(k-1)//2 rows thick at the top and k//2 at the bottom; this puts the thicker "
-                  "side first"] = _mask_of_widths(want.shape, ((kh // 2, (kh - 1) // 2), (kw // 2, (kw - 1) // 2)))
-        wrong["the border is as thick as the padding on that side, not k//2 rows and columns "
-              "everywhere"] = _mask_of_widths(want.shape, ((kh // 2,) * 2, (kw // 2,) * 2))
-        wrong["the border runs along every side that has padding: this only marks the top and "
-              "left"] = _mask_of_widths(want.shape, ((pairs[0][0], 0), (pairs[1][0], 0)))
-        wrong["the border runs along every side that has padding: this only marks the bottom "
-              "and right"] = _mask_of_widths(want.shape, ((0, pairs[0][1]), (0, pairs[1][1])))
+            wrong[MASK_LARGER_FIRST] = _mask_of_widths(
+                want.shape, ((kh // 2, (kh - 1) // 2), (kw // 2, (kw - 1) // 2)))
+        wrong[MASK_KERNEL_RADIUS] = _mask_of_widths(want.shape, ((kh // 2,) * 2, (kw // 2,) * 2))
+        wrong[MASK_TOP_LEFT_ONLY] = _mask_of_widths(want.shape, ((pairs[0][0], 0), (pairs[1][0], 0)))
+        wrong[MASK_BOTTOM_RIGHT_ONLY] = _mask_of_widths(want.shape, ((0, pairs[0][1]), (0, pairs[1][1])))
+        group = WORDS if isinstance(padding, str) else NUMBERS
         cases.append(Case((tuple(shape), tuple(kernel_shape), padding), want,
                           f"a {shape[0]}x{shape[1]} image, a {kh}x{kw} kernel and padding={padding!r}",
-                          wrong=wrong))
-
-    def hint(case, shape):
-        (h, w), _, _ = case.args
-        if shape == (h, w) and case.expected.shape != (h, w):
-            return ("the mask has one entry per OUTPUT pixel: its shape is the output's, "
-                    f"{case.expected.shape}, not the image's")
-        return None
-    return run(border_mask, "border_mask", cases, hint)
+                          group=group, wrong=wrong))
+    return judge(border_mask, "border_mask", cases, MASK_GROUPS, shape_hint=_mask_hint,
+                 shortcut=SHORTCUT)
 
 
 # -- shift equivariance -----------------------------------------------------------------------
+
+ZEROS = "zeros padding"
+OTHER_MODES = "other padding modes"     # reflect, replicate and circular
+EQUIVARIANCE_GROUPS = {ZEROS: 2, OTHER_MODES: 2, INTEGERS: 1}
+
+SIGNED = Misconception(
+    "signed_difference", "the error map is the ABSOLUTE difference |corr(shift(X)) - shift(corr(X))|")
+OUTPUT_SHIFTED_BACK = Misconception(
+    "output_shifted_back", "shift the output the same way as the input: roll both by (dy, dx), "
+    "with the same signs")
+OUTPUT_NOT_SHIFTED = Misconception(
+    "output_not_shifted", "shift the output too: the error compares corr(shift(X)) with "
+    "shift(corr(X)), not with corr(X)")
+SHIFT_SWAPPED = Misconception(
+    "shift_axes_swapped", "shift = (dy, dx): dy rows down along axis 0, dx columns right along "
+    "axis 1; the two are swapped")
+FLAT_ROLL = Misconception(
+    "roll_without_axis", "np.roll needs axis=(0, 1): without it numpy shifts the flattened array "
+    "by dy + dx")
+EQ_MODE_IGNORED = Misconception(
+    "mode_ignored", "the correlation must use the requested boundary mode; this one pads with zeros")
+EQ_KERNEL_FLIPPED = Misconception(
+    "kernel_flipped", "the kernel is flipped: the correlation is H[i, j] = sum K[a, b] "
+    "X[i + a, j + b] with 'same' padding")
+VALID_NOT_SAME = Misconception(
+    "valid_not_same", "use 'same' padding, so that the error map has the image's shape")
+
 
 def _same(X, K, mode):
     return convref.correlate(X, K, "same", boundary=mode)
@@ -502,64 +626,123 @@ def _roll(A, shift):
     return np.roll(A, shift, axis=(0, 1))
 
 
-def _equivariance(X, K, shift, mode, roll_in=_roll, roll_out=_roll, signed=False):
-    diff = _same(roll_in(X, shift), K, mode) - roll_out(_same(X, K, mode), shift)
+def _equivariance(X, K, shift, mode, roll_in=_roll, roll_out=_roll, signed=False, corr=_same):
+    diff = corr(roll_in(X, shift), K, mode) - roll_out(corr(X, K, mode), shift)
     return diff if signed else np.abs(diff)
 
 
 def _equi_cases():
+    """``(X, K, shift, mode, group)``; integer images (with float kernels) use zero padding."""
     fixed = [((8, 8), (3, 3), (2, 0), "zeros", 0), ((8, 8), (3, 3), (2, 0), "circular", 1),
              ((6, 9), (3, 2), (1, -3), "zeros", 2), ((7, 5), (2, 3), (-2, 1), "circular", 3),
              ((5, 6), (3, 3), (1, 2), "reflect", 4), ((9, 4), (4, 2), (3, 3), "replicate", 5),
              ((1, 7), (1, 3), (0, 2), "zeros", 6), ((5, 5), (1, 1), (2, 2), "zeros", 7),
-             ((6, 6), (5, 5), (0, 0), "zeros", 8), ((4, 7), (2, 2), (-1, 5), "zeros", 9)]
+             ((6, 6), (5, 5), (0, 0), "zeros", 8), ((4, 7), (2, 2), (-1, 5), "zeros", 9),
+             ((7, 6), (2, 3), (2, -1), "reflect", 10), ((5, 8), (3, 2), (-1, 3), "replicate", 11)]
     drawn = draw(st.tuples(st.tuples(dims(1, 9), dims(1, 9)), st.tuples(dims(1, 5), dims(1, 5)),
                            st.tuples(st.integers(-8, 8), st.integers(-8, 8)), st.sampled_from(MODES), seeds)
-                 .filter(lambda c: _allowed(c[0], _resolve("same", *c[1]), c[3])), N_CASES)
-    return [(rng_array(s, xs), rng_array(s + 1, ks), shift, mode) for xs, ks, shift, mode, s in fixed + drawn]
+                 .filter(lambda c: _pad_allowed(c[0], _resolve("same", *c[1]), c[3])), N_CASES)
+    cases = [(rng_array(s, xs), rng_array(s + 1, ks), shift, mode,
+              ZEROS if mode == "zeros" else OTHER_MODES) for xs, ks, shift, mode, s in fixed + drawn]
+    integer = [((8, 8), (3, 3), (2, 1), 40), ((6, 9), (3, 2), (1, -3), 41)]
+    cases += [(int_array(s, xs), rng_array(s + 1, ks), shift, "zeros", INTEGERS)
+              for xs, ks, shift, s in integer]
+    return cases
+
+
+def _truncating_corr(X, K, mode):
+    """A 'same' correlation stored in an array of the image's integer type."""
+    return np.trunc(_same(X, K, mode))
+
+
+def _equi_hint(case, shape):
+    X, K, _ = case.args
+    (h, w), (kh, kw) = X.shape, K.shape
+    if shape == (h - kh + 1, w - kw + 1):
+        return VALID_NOT_SAME
+    return f"the error map has the image's shape {X.shape}"
+
+
+def _corr2d_pad_calls(case):
+    X, K, shift = case.args
+    mode = case.kwargs.get("mode", "zeros")
+    return [((_roll(X, shift), K, "same", mode), {}), ((X, K, "same", mode), {})]
+
+
+def _error_of(case, results):
+    """The error map of the two correlations a corr2d_pad returned."""
+    try:
+        moved, plain = (np.asarray(r, dtype=float) for r in results)
+        return np.abs(moved - _roll(plain, case.args[2]))
+    except Exception:  # noqa: BLE001 - answers that cannot be combined: no excuse
+        return None
 
 
 def test_equivariance_error(equivariance_error):
     """|corr_same(shift(X)) - shift(corr_same(X))| per pixel against convref and np.roll, in
-    all four modes (exactly zero for circular, nonzero near the edges for the others)."""
+    all four modes (exactly zero for circular, nonzero near the edges for the others), and on
+    integer images. An equivariance_error built on the student's corr2d_pad is charged only
+    for its own mistakes."""
     cases = []
-    for X, K, shift, mode in _equi_cases():
+    for index, (X, K, shift, mode, group) in enumerate(_equi_cases()):
+        Xf = X.astype(float)
         dy, dx = shift
-        want = _equivariance(X, K, shift, mode)
-        magnitude = (_same(np.abs(_roll(X, shift)), np.abs(K), mode)
-                     + _roll(_same(np.abs(X), np.abs(K), mode), shift))
-        back = (-dy, -dx)
+        want = _equivariance(Xf, K, shift, mode)
+        magnitude = (_same(np.abs(_roll(Xf, shift)), np.abs(K), mode)
+                     + _roll(_same(np.abs(Xf), np.abs(K), mode), shift))
+        signed = _equivariance(Xf, K, shift, mode, signed=True)
         wrong = {
-            "the error map is the ABSOLUTE difference |corr(shift(X)) - shift(corr(X))|":
-            _equivariance(X, K, shift, mode, signed=True),
-            "the error map is the ABSOLUTE difference |corr(shift(X)) - shift(corr(X))| ":
-            -_equivariance(X, K, shift, mode, signed=True),
-            "shift the output the same way as the input: roll both by (dy, dx), with the same signs":
-            _equivariance(X, K, shift, mode, roll_out=lambda A, s: _roll(A, back)),
-            "shift = (dy, dx): dy rows down along axis 0, dx columns right along axis 1; the two "
-            "are swapped": _equivariance(X, K, (dx, dy), mode),
-            "np.roll needs axis=(0, 1): without it numpy shifts the flattened array by dy + dx":
-            _equivariance(X, K, shift, mode, roll_in=lambda A, s: np.roll(A, sum(s)),
-                          roll_out=lambda A, s: np.roll(A, sum(s))),
-            "the correlation must use the requested boundary mode; this one pads with zeros":
-            _equivariance(X, K, shift, "zeros") if mode != "zeros" else None,
-            "the kernel is flipped: the correlation is H[i, j] = sum K[a, b] X[i + a, j + b] with "
-            "'same' padding": _equivariance(X, K[::-1, ::-1], shift, mode),
+            SIGNED: Alternatives((signed, -signed)),
+            OUTPUT_SHIFTED_BACK: _equivariance(Xf, K, shift, mode, roll_out=lambda A, s: _roll(A, (-dy, -dx))),
+            OUTPUT_NOT_SHIFTED: _equivariance(Xf, K, shift, mode, roll_out=lambda A, s: A),
+            SHIFT_SWAPPED: _equivariance(Xf, K, (dx, dy), mode),
+            FLAT_ROLL: _equivariance(Xf, K, shift, mode, roll_in=lambda A, s: np.roll(A, sum(s)),
+                                     roll_out=lambda A, s: np.roll(A, sum(s))),
+            EQ_MODE_IGNORED: _equivariance(Xf, K, shift, "zeros") if mode != "zeros" else None,
+            EQ_KERNEL_FLIPPED: _equivariance(Xf, K[::-1, ::-1], shift, mode),
         }
-        cases.append(Case((X, K, shift), want,
-                          f"a {shapes_of(X)} image with a {shapes_of(K)} kernel, shift={shift}, mode={mode!r}",
-                          kwargs={"mode": mode}, magnitude=magnitude, wrong=wrong))
-
-    def hint(case, shape):
-        X, K, _ = case.args
-        (h, w), (kh, kw) = X.shape, K.shape
-        if shape == (h - kh + 1, w - kw + 1):
-            return "use 'same' padding, so that the error map has the image's shape"
-        return f"the error map has the image's shape {X.shape}"
-    return run(equivariance_error, "equivariance_error", cases, hint)
+        if group == INTEGERS:
+            # the map, or also each correlation, stored in an array of the image's integer type
+            wrong[TRUNCATED] = Alternatives((np.trunc(want),
+                                             _equivariance(Xf, K, shift, mode, corr=_truncating_corr)))
+        kwargs = {} if index == 0 else {"mode": mode}
+        kind = "integer image" if X.dtype.kind in "iu" else "image"
+        about = (f"a {shapes_of(X)} {kind} with a {shapes_of(K)} kernel, shift={shift}, "
+                 + (f"mode={mode!r}" if kwargs else "the default mode"))
+        cases.append(Case((X, K, shift), want, about, group=group, kwargs=kwargs,
+                          magnitude=magnitude, wrong=wrong))
+    on_corr2d_pad = Depends("corr2d_pad", _corr2d_pad_calls, _error_of,
+                            groups=(ZEROS, OTHER_MODES, INTEGERS))
+    return judge(equivariance_error, "equivariance_error", cases, EQUIVARIANCE_GROUPS,
+                 shape_hint=_equi_hint, depends=on_corr2d_pad, shortcut=SHORTCUT)
 
 
 # -- how much of a 'same' output is border ---------------------------------------------------
+
+LARGE_KERNEL = "kernel larger than the image"
+FRACTION_GROUPS = {VALUES: 3, LARGE_KERNEL: 1}
+
+ONE_DIMENSIONAL = Misconception(
+    "one_dimensional", "a 'same' output is n x n: the fraction of TWO-dimensional positions, 1 "
+    "minus the interior square's share")
+UNCLAMPED = Misconception(
+    "unclamped_interior", "when the kernel is wider than the image no window fits inside, so "
+    "every output reads padding")
+FRACTION_HALF_BOTH = Misconception(
+    "same_half_kernel_both_sides", "for an even kernel 'same' pads (k-1)//2 before and k//2 "
+    "after, k-1 in total, not k//2 on both sides")
+COUNT_NOT_FRACTION = Misconception(
+    "count_not_fraction", "return the FRACTION of the n*n outputs (between 0 and 1), not their number")
+PERCENTAGE = Misconception("percentage", "return a fraction between 0 and 1, not a percentage")
+K_MINUS_ONE_EACH_SIDE = Misconception(
+    "k_minus_one_each_side", "'same' pads k-1 rows in total, (k-1)//2 above and k//2 below, not "
+    "k-1 on each side")
+COMPLEMENT = Misconception(
+    "complement", "the fraction counts the outputs that read padding, not the ones that do not")
+INTERIOR_ONE_SHORT = Misconception(
+    "interior_one_short", "the windows that fit inside are as many per axis as a valid output "
+    "has, n - k + 1, not n - k")
+
 
 def _fraction(n, k):
     inside = max(n - k + 1, 0)
@@ -569,26 +752,22 @@ def _fraction(n, k):
 def test_border_fraction(border_fraction):
     """1 - (max(n-k+1, 0)/n)^2, against a brute-force count on convref's mask."""
     fixed = [(10, 1), (10, 3), (10, 2), (4, 5), (1, 1), (1, 2), (3, 6), (32, 4), (100, 7), (5, 5),
-             (6, 7), (2, 2), (50, 64)]
+             (6, 7), (2, 2), (50, 64), (12, 30)]
     pairs = fixed + draw(st.tuples(dims(1, 60), dims(1, 70)), N_CASES)
     cases = []
     for n, k in pairs:
         want = float(np.mean(_mask_oracle((n, n), (k, k), "same"))) if n <= 40 else _fraction(n, k)
         inside = max(n - k + 1, 0)
         wrong = {
-            "a 'same' output is n x n: the fraction of TWO-dimensional positions, 1 minus the "
-            "interior square's share": 1 - inside / n,
-            "when the kernel is wider than the image no window fits inside, so every output reads "
-            "padding": 1 - ((n - k + 1) / n) ** 2,
-            "for an even kernel 'same' pads (k-1)//2 before and k//2 after, k-1 in total, not "
-            "k//2 on both sides": 1 - (max(n - 2 * (k // 2), 0) / n) ** 2,
-            "return the FRACTION of the n*n outputs (between 0 and 1), not their number":
-            n * n - inside * inside,
-            "return a fraction between 0 and 1, not a percentage": 100 * (1 - (inside / n) ** 2),
-            "'same' pads k-1 rows in total, (k-1)//2 above and k//2 below, not k-1 on each side":
-            1 - (max(n - 2 * (k - 1), 0) / n) ** 2,
-            "the fraction counts the outputs that read padding, not the ones that do not":
-            (inside / n) ** 2,
+            ONE_DIMENSIONAL: 1 - inside / n,
+            UNCLAMPED: 1 - ((n - k + 1) / n) ** 2,
+            FRACTION_HALF_BOTH: 1 - (max(n - 2 * (k // 2), 0) / n) ** 2,
+            COUNT_NOT_FRACTION: n * n - inside * inside,
+            PERCENTAGE: 100 * (1 - (inside / n) ** 2),
+            K_MINUS_ONE_EACH_SIDE: 1 - (max(n - 2 * (k - 1), 0) / n) ** 2,
+            COMPLEMENT: (inside / n) ** 2,
+            INTERIOR_ONE_SHORT: 1 - (max(n - k, 0) / n) ** 2,
         }
-        cases.append(Case((n, k), want, f"n={n}, k={k}", wrong=wrong))
-    return run(border_fraction, "border_fraction", cases)
+        cases.append(Case((n, k), want, f"n={n}, k={k}", group=LARGE_KERNEL if k > n else VALUES,
+                          wrong=wrong))
+    return judge(border_fraction, "border_fraction", cases, FRACTION_GROUPS, shortcut=SHORTCUT)
