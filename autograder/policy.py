@@ -22,6 +22,14 @@ def library_convolution_allowed(function: str) -> bool:
     return function in LIBRARY_CONVOLUTION_ALLOWED or function.endswith("_count")
 
 
+#: Ready-made methods a graded function may not call, by function: its task asks for exactly
+#: the step they perform (sympy's ``Sum.change_index`` is the change of index itself). They are
+#: known by the attribute's name, written ``x.name`` or ``getattr(x, "name")`` anywhere in the
+#: code the function reaches, since what they are called on is a run-time value.
+FORBIDDEN_METHODS = {
+    "change_of_index": ("change_index",),
+}
+
 #: Library convolutions: a module (every function in it counts) or a single function, by
 #: qualified name. A reference matches an entry equal to it or under it.
 CONVOLUTIONS = ("scipy.signal", "scipy.ndimage", "torch", "tensorflow", "jax", "cupy", "cv2",

@@ -38,6 +38,12 @@ The rules, each counting against every graded function the policy does not exemp
    functions that code names), against every graded function, since it could change what
    any graded call does; inside a function nothing runs at load time, only against the
    graded functions that reach that function (rule 1). An import alone runs nothing.
+4. Ready-made methods ("method"). A function listed in ``policy.FORBIDDEN_METHODS`` must not
+   reach (rule 1's walk) an attribute of a name listed for it, written ``x.name`` or
+   ``getattr(x, "name")``: its task asks for exactly the step that method performs. What the
+   method is called on is a run-time value (a sympy ``Sum`` handed in as an argument), so the
+   name decides; a function of the student's own with that name, called by name, is not an
+   attribute and does not count.
 
 A cell that does not parse is skipped: it fails in the kernel too. Using a library convolution
 at top level, to compare with the student's function, is allowed: only what a graded function
@@ -61,7 +67,10 @@ _REASONS = {
     "tampering": "exec, eval, dynamic imports and changes to the interpreter, IPython or the "
                  "libraries are not allowed in a notebook the grader checks: they could hide a "
                  "library convolution or change what a graded call does",
+    "method": "the task asks you to write this step yourself, not to call a library's "
+              "ready-made method for it",
 }
+_VERBS = {"library": "reaches", "method": "calls the ready-made method"}
 _BUILTINS = frozenset(dir(builtins)) | {"get_ipython"}
 _SHELL = "get_ipython()"
 _STAR = "through a star import"
@@ -73,12 +82,12 @@ class Finding:
     function: str          # the graded function it counts against
     reached: str           # what was reached: "scipy.signal.correlate2d", "importlib" ...
     how: str               # how, in words, or "": "through importlib", "through the helper _conv"
-    kind: str              # "library" | "dynamic" | "tampering"
+    kind: str              # "library" | "dynamic" | "tampering" | "method"
     cell: int              # index of the cell (as passed in) where the offending code is
     line: int              # 1-based line in that cell's source
 
     def message(self) -> str:
-        verb = "reaches" if self.kind == "library" else "uses"
+        verb = _VERBS.get(self.kind, "uses")
         how = f" {self.how}" if self.how else ""
         return (f"{self.function} {verb} {self.reached}{how} (cell {self.cell}, "
                 f"line {self.line}): {_REASONS[self.kind]}")
@@ -98,6 +107,22 @@ def _library(name: str) -> bool:
     """A library convolution, or a private part of numpy or scipy?"""
     return _matches(name, policy.CONVOLUTIONS) or _matches(name, policy.PRIVATE_ALIASES) or \
         _matches(name, policy.PRIVATE_PARTS_OF) and any(p[:1] == "_" for p in name.split(".")[1:])
+
+
+def _methods(code, names: frozenset) -> list:
+    """Rule 4: ``[(name, line)]`` where ``code`` names an attribute in ``names``, as
+    ``x.name`` or ``getattr(x, "name")``."""
+    if not names:
+        return []
+    found = []
+    for node in ast.walk(code):
+        if isinstance(node, ast.Attribute) and node.attr in names:
+            found.append((node.attr, node.lineno))
+        elif isinstance(node, ast.Call) and len(node.args) >= 2 and constant(node.args[1]) \
+                and node.args[1].value in names and \
+                "getattr" in (getattr(node.func, "id", None), getattr(node.func, "attr", None)):
+            found.append((node.args[1].value, node.lineno))
+    return found
 
 
 def _dynamic(name: str) -> bool:
@@ -190,8 +215,10 @@ class SourcePolicy:
     # -- the rules ----------------------------------------------------------------------------
 
     def _reach(self, function) -> list:
-        """Rule 1: what the code of ``function``'s bindings reaches, following globals."""
+        """Rule 1: what the code of ``function``'s bindings reaches, following globals (and
+        rule 4 in that code)."""
         out, seen, work = [], {function}, [(function, (), 0)]
+        methods = frozenset(policy.FORBIDDEN_METHODS.get(function, ()))
         for name, first, hops in work:            # grows as globals are found: a worklist
             for b in self.bindings.get(name, ()):
                 if b.code is None and hops or not b.defines and (
@@ -202,6 +229,8 @@ class SourcePolicy:
                     how = self._how(first, hops, name)
                     out += [Finding(function, reached, how, "tampering", b.cell, line)
                             for reached, line in self._scan(b.code)[1]]
+                    out += [Finding(function, method, how, "method", b.cell, line)
+                            for method, line in _methods(b.code, methods)]
                 for use in uses:
                     for q, via in use.meanings:
                         kind = "library" if _library(q) else \

@@ -282,8 +282,8 @@ def _catalogue_misses(assignment, seed) -> list:
     cat = catalogue.load(assignment)
     module = __import__(f"convgrade.check.{assignment}", fromlist=["check"])
     solution = "\n".join(solution_answers(source_nb(assignment)).values())
-    entries = [(fn, name, code, message) for fn, table in cat.WRONG.items()
-               for name, (code, message) in table.items() if message != cat.SHORTCUT]
+    entries = [(fn, name, entry.code, entry.message) for fn, name, entry in catalogue.mistakes(cat)
+               if entry.misconception != catalogue.LIBRARY]     # shortcuts show only in the kernel
     entries += [(fn, name, code, None) for fn, table in cat.CORRECT.items()
                 for name, code in table.items()]
     entries += [(fn, "solution", solution, None) for fn in cat.WRONG]

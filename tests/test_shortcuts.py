@@ -57,6 +57,12 @@ def catalogued(table: str) -> list:
     return out
 
 
+def misconception_of(assignment, function, code):
+    """The misconception key a catalogued wrong answer declares (None: not declared)."""
+    entries = catalogue.load(assignment).WRONG[function].values()
+    return next((getattr(e, "misconception", None) for e in entries if tuple(e)[0] == code), None)
+
+
 CORRECT = catalogued("CORRECT")
 WRONG = catalogued("WRONG")
 SHORTCUT = "library convolution"       # every catalogue's SHORTCUT message
@@ -94,6 +100,8 @@ def test_a_catalogued_shortcut_is_found_and_an_honest_mistake_is_not(assignment,
     found = judged(assignment, {function: code}).findings(function)
     if message == SHORTCUT:
         assert any(f.kind == "library" for f in found), f"no finding for {function}"
+    elif misconception_of(assignment, function, code) == catalogue.LIBRARY:   # rule 4
+        assert any(f.kind == "method" and message in f.message() for f in found), messages(found)
     else:
         assert found == [], messages(found)
 
@@ -583,3 +591,66 @@ def test_tampering_in_a_class_body_runs_when_the_cell_runs():
 def test_importing_a_tampering_module_alone_counts_against_nothing():
     verdict = Notebook(extra=extra("import importlib\nimport gc\nimport ctypes\n")).verdict()
     assert verdict.findings(BYSTANDER) == [] and verdict.findings("corr2d") == []
+
+
+# -- ready-made methods (rule 4) ---------------------------------------------------------------
+
+CHANGE_INDEX_CELLS = {
+    "method_call": ("def change_of_index(S, i, b):\n"
+                    "    return S.change_index(S.variables[0], i - S.variables[0], b)\n", 2),
+    "getattr_constant": ("def change_of_index(S, i, b):\n"
+                         "    a = S.variables[0]\n"
+                         "    return getattr(S, 'change_index')(a, i - a, b)\n", 3),
+    "through_the_class": ("def change_of_index(S, i, b):\n"
+                          "    a = S.variables[0]\n"
+                          "    return sp.Sum.change_index(S, a, i - a, b)\n", 3),
+    "in_a_helper": ("def _rename(S, i, b):\n"
+                    "    a = S.variables[0]\n"
+                    "    return S.change_index(a, i - a, b)\n\n\n"
+                    "def change_of_index(S, i, b):\n"
+                    "    return _rename(S, i, b)\n", 3),
+    "kept_in_a_global": ("_change = sp.Sum.change_index\n\n\n"
+                         "def change_of_index(S, i, b):\n"
+                         "    a = S.variables[0]\n"
+                         "    return _change(S, a, i - a, b)\n", 1),
+}
+
+
+def change_index_verdict(code) -> list:
+    return judged("commutativity", {"change_of_index": code}).findings("change_of_index")
+
+
+@pytest.mark.parametrize("form", sorted(CHANGE_INDEX_CELLS))
+def test_sympys_change_index_counts_against_change_of_index(form):
+    code, line = CHANGE_INDEX_CELLS[form]
+    found = [f for f in change_index_verdict(code) if f.kind == "method"]
+    assert [(f.reached, f.line) for f in found] == [("change_index", line)], messages(found)
+    assert found[0].message().startswith("change_of_index calls the ready-made method "
+                                         "change_index")
+    assert "write this step yourself" in found[0].message()
+    if form in ("in_a_helper", "kept_in_a_global"):
+        assert " through the " in found[0].message()
+
+
+def test_a_computed_name_for_change_index_is_a_dynamic_feature():
+    code = ("def change_of_index(S, i, b):\n"
+            "    a = S.variables[0]\n"
+            "    return getattr(S, 'change_' + 'index')(a, i - a, b)\n")
+    assert any(f.kind == "dynamic" and f.reached == "getattr" for f in change_index_verdict(code))
+
+
+def test_a_ready_made_method_counts_only_against_its_function():
+    """Another graded function may use the name, and a function of the student's own called
+    change_index is not sympy's method."""
+    answers = {"conv1d_full": "def conv1d_full(f, g):\n"
+                              "    return f.change_index if False else f\n",
+               "change_of_index": "def change_index(S, i, b):\n"
+                                  "    a, lo, hi = S.limits[0]\n"
+                                  "    term = S.function.subs(a, i - b)\n"
+                                  "    return sp.Sum(term, (b, i - hi, i - lo))\n"
+                                  "\n\ndef change_of_index(S, i, b):\n"
+                                  "    return change_index(S, i, b)\n"}
+    verdict = judged("commutativity", answers)
+    assert verdict.findings("conv1d_full") == []
+    assert verdict.findings("change_of_index") == []
+    assert policy.FORBIDDEN_METHODS == {"change_of_index": ("change_index",)}

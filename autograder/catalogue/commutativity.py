@@ -1,9 +1,14 @@
 """Catalogue of student answers for ``commutativity``: realistic mistakes with the feedback each
-must get (WRONG), and correct answers written in other styles that must keep full marks (CORRECT).
+must get, the misconception they embody and the credit groups they lose (WRONG), and correct
+answers written in other styles that must keep full marks (CORRECT).
 """
+from . import LIBRARY, Mistake
 
 SHORTCUT = "library convolution"
 SYMBOLIC = "object arrays of sympy symbols"
+VALUES, INTEGERS, SYMBOLS = "values", "integer inputs", "sympy symbols"
+ARRAYS = (VALUES, INTEGERS, SYMBOLS)        # every credit group of the three array functions
+SUMMAND, LIMITS = "summand", "limits"
 
 # == conv1d_full ============================================================================
 
@@ -94,6 +99,77 @@ def conv1d_full(f, g):
     for a in range(n):
         for b in range(m):
             y[n + m - 2 - (a + b)] += f[a] * g[b]
+    return y
+"""
+
+CONV1D_CORRELATION_G_ON_F = """\
+import numpy as np
+
+
+def conv1d_full(f, g):
+    f, g = np.asarray(f), np.asarray(g)
+    n, m = len(f), len(g)
+    y = np.zeros(n + m - 1, dtype=np.result_type(f, g, float))
+    # f slides along g, entry k where f[0] sits under g[k - (n - 1)]
+    for k in range(n + m - 1):
+        for t in range(n):
+            if 0 <= t + k - (n - 1) < m:
+                y[k] += g[t + k - (n - 1)] * f[t]
+    return y
+"""
+
+CONV1D_INPUT_DTYPE = """\
+import numpy as np
+
+
+def conv1d_full(f, g):
+    f, g = np.asarray(f), np.asarray(g)
+    n, m = len(f), len(g)
+    y = np.zeros(n + m - 1, dtype=f.dtype)             # object for symbols, float for floats
+    for i in range(n + m - 1):
+        y[i] = sum(f[a] * g[i - a] for a in range(max(0, i - m + 1), min(n, i + 1)))
+    return y
+"""
+
+CONV1D_ZEROS_LIKE = """\
+import numpy as np
+
+
+def conv1d_full(f, g):
+    f, g = np.asarray(f), np.asarray(g)
+    n, m = len(f), len(g)
+    y = np.zeros_like(f, shape=(n + m - 1,))
+    for a in range(n):
+        for b in range(m):
+            y[a + b] += f[a] * g[b]
+    return y
+"""
+
+CONV1D_SAME_LENGTH = """\
+import numpy as np
+
+
+def conv1d_full(f, g):
+    f, g = np.asarray(f), np.asarray(g)
+    n, m = len(f), len(g)
+    y = np.zeros(max(n, m), dtype=np.result_type(f, g, float))    # as long as the longer input
+    for i in range(max(n, m)):
+        for a in range(n):
+            if 0 <= i - a < m:
+                y[i] += f[a] * g[i - a]
+    return y
+"""
+
+CONV1D_TO_FLOAT = """\
+import numpy as np
+
+
+def conv1d_full(f, g):
+    f, g = np.asarray(f, dtype=float), np.asarray(g, dtype=float)
+    n, m = len(f), len(g)
+    y = np.zeros(n + m - 1)
+    for a in range(n):
+        y[a:a + m] += f[a] * g
     return y
 """
 
@@ -270,6 +346,33 @@ def corr1d_full(f, g):
     return y
 """
 
+CORR1D_WRAPS = """\
+import numpy as np
+
+
+def corr1d_full(f, g):
+    n, m = len(f), len(g)
+    y = np.zeros(n + m - 1, dtype=np.result_type(f, g, float))
+    for k in range(n + m - 1):
+        for t in range(m):
+            if t + k - (m - 1) < n:
+                y[k] += f[t + k - (m - 1)] * g[t]
+    return y
+"""
+
+CORR1D_INPUT_DTYPE = """\
+import numpy as np
+
+
+def corr1d_full(f, g):
+    f, g = np.asarray(f), np.asarray(g)
+    n, m = len(f), len(g)
+    c = np.zeros(n + m - 1, dtype=f.dtype)
+    for k in range(n + m - 1):
+        c[k] = sum(f[t + k - (m - 1)] * g[t] for t in range(m) if 0 <= t + k - (m - 1) < n)
+    return c
+"""
+
 CORR1D_NP_CORRELATE = """\
 import numpy as np
 
@@ -418,6 +521,53 @@ def conv2d_full(F, G):
         for b in range(n2):
             # rows counted from the bottom by mistake
             Y[n1 - 1 - a:n1 - 1 - a + m1, b:b + m2] += F[a, b] * G[::-1, :]
+    return Y
+"""
+
+CONV2D_TRANSPOSED = """\
+import numpy as np
+
+
+def conv2d_full(F, G):
+    F, G = np.asarray(F), np.asarray(G)
+    K = G.T                                            # turn the kernel around
+    (n1, n2), (k1, k2) = F.shape, K.shape
+    padded = np.zeros((n1 + 2 * (k1 - 1), n2 + 2 * (k2 - 1)), dtype=np.result_type(F, G, float))
+    padded[k1 - 1:k1 - 1 + n1, k2 - 1:k2 - 1 + n2] = F
+    Y = np.zeros((n1 + k1 - 1, n2 + k2 - 1), dtype=padded.dtype)
+    for i in range(Y.shape[0]):
+        for j in range(Y.shape[1]):
+            Y[i, j] = np.sum(padded[i:i + k1, j:j + k2] * K)
+    return Y
+"""
+
+CONV2D_INPUT_DTYPE = """\
+import numpy as np
+
+
+def conv2d_full(F, G):
+    F, G = np.asarray(F), np.asarray(G)
+    (n1, n2), (m1, m2) = F.shape, G.shape
+    Y = np.zeros((n1 + m1 - 1, n2 + m2 - 1), dtype=F.dtype)
+    for i in range(n1 + m1 - 1):
+        for j in range(n2 + m2 - 1):
+            Y[i, j] = sum(F[a, b] * G[i - a, j - b]
+                          for a in range(max(0, i - m1 + 1), min(n1, i + 1))
+                          for b in range(max(0, j - m2 + 1), min(n2, j + 1)))
+    return Y
+"""
+
+CONV2D_ZEROS_LIKE = """\
+import numpy as np
+
+
+def conv2d_full(F, G):
+    F, G = np.asarray(F), np.asarray(G)
+    (n1, n2), (m1, m2) = F.shape, G.shape
+    Y = np.zeros_like(F, shape=(n1 + m1 - 1, n2 + m2 - 1))
+    for a in range(n1):
+        for b in range(n2):
+            Y[a:a + m1, b:b + m2] += F[a, b] * G
     return Y
 """
 
@@ -578,6 +728,43 @@ def change_of_index(S, i, b):
     return sp.Sum(S.function.subs(a, i - b), (b, i - hi + 1, i - lo))
 """
 
+CHANGE_SUBS_ON_SUM = """\
+import sympy as sp
+
+
+def change_of_index(S, i, b):
+    a = S.limits[0][0]
+    return S.subs(a, i - b)
+"""
+
+CHANGE_HARD_CODED_SUMMAND = """\
+import sympy as sp
+
+
+def change_of_index(S, i, b):
+    a, lo, hi = S.limits[0]
+    f, g = sp.IndexedBase("f"), sp.IndexedBase("g")
+    return sp.Sum(g[b] * f[i - b], (b, i - hi, i - lo))
+"""
+
+CHANGE_DOIT = """\
+import sympy as sp
+
+
+def change_of_index(S, i, b):
+    a, lo, hi = S.limits[0]
+    return sp.Sum(S.function.subs(a, i - b), (b, i - hi, i - lo)).doit()
+"""
+
+CHANGE_FROM_ARGS = """\
+import sympy as sp
+
+
+def change_of_index(S, i, b):
+    term, (a, lo, hi) = S.args[0], S.args[1]
+    return sp.Sum(term.xreplace({a: i - b}), (b, i - hi, i - lo))
+"""
+
 CHANGE_BUILTIN = """\
 import sympy as sp
 
@@ -623,41 +810,82 @@ def change_of_index(S, i, b):
 
 WRONG = {
     "conv1d_full": {
-        "one_short": (CONV1D_ONE_SHORT, "one entry short"),
-        "valid_only": (CONV1D_VALID_ONLY, "wholly inside the other"),
-        "correlation": (CONV1D_CORRELATION, "this is the cross-correlation"),
-        "float_zeros": (CONV1D_FLOAT_ZEROS, SYMBOLIC),
-        "negative_index_wraps": (CONV1D_WRAPS, "a negative index wraps around"),
-        "reversed_output": (CONV1D_REVERSED, "the output runs backwards"),
-        "np_convolve": (CONV1D_NP_CONVOLVE, SHORTCUT),
-        "np_polymul": (CONV1D_POLYMUL, SHORTCUT),
+        "one_short": Mistake(CONV1D_ONE_SHORT, "one entry short", "output_one_short", ARRAYS),
+        "valid_only": Mistake(CONV1D_VALID_ONLY, "wholly inside the other", "valid_only", ARRAYS),
+        "correlation": Mistake(CONV1D_CORRELATION, "this is a cross-correlation",
+                               "correlation_not_convolution", ARRAYS),
+        "float_zeros": Mistake(CONV1D_FLOAT_ZEROS, SYMBOLIC, "numbers_only", (SYMBOLS,)),
+        "negative_index_wraps": Mistake(CONV1D_WRAPS, "a negative index wraps around",
+                                        "negative_index_wraps", ARRAYS),
+        "reversed_output": Mistake(CONV1D_REVERSED, "the output runs backwards", "output_reversed",
+                                   ARRAYS),
+        "np_convolve": Mistake(CONV1D_NP_CONVOLVE, SHORTCUT, LIBRARY, ARRAYS),
+        "np_polymul": Mistake(CONV1D_POLYMUL, SHORTCUT, LIBRARY, ARRAYS),
+        "correlation_g_on_f": Mistake(CONV1D_CORRELATION_G_ON_F, "this is a cross-correlation",
+                                      "correlation_not_convolution", ARRAYS),
+        "input_dtype_output": Mistake(CONV1D_INPUT_DTYPE, "truncated to integers",
+                                      "truncated_to_integers", (INTEGERS,)),
+        "zeros_like_output": Mistake(CONV1D_ZEROS_LIKE, "truncated to integers",
+                                     "truncated_to_integers", (INTEGERS,)),
+        "same_length": Mistake(CONV1D_SAME_LENGTH, "the length of the longer input", "same_length",
+                               ARRAYS),
+        "inputs_to_float": Mistake(CONV1D_TO_FLOAT, "must not be converted to float",
+                                   "numbers_only", (SYMBOLS,)),
     },
     "corr1d_full": {
-        "reversed": (CORR1D_REVERSED, "the output is reversed"),
-        "convolution": (CORR1D_CONVOLUTION, "this is the true convolution"),
-        "valid_only": (CORR1D_VALID_ONLY, "wholly inside the other"),
-        "float_zeros": (CORR1D_FLOAT_ZEROS, SYMBOLIC),
-        "one_short": (CORR1D_ONE_SHORT, "one entry short"),
-        "np_correlate": (CORR1D_NP_CORRELATE, SHORTCUT),
-        "np_convolve_flipped": (CORR1D_NP_CONVOLVE_FLIPPED, SHORTCUT),
+        "reversed": Mistake(CORR1D_REVERSED, "the output is reversed", "output_reversed", ARRAYS),
+        "convolution": Mistake(CORR1D_CONVOLUTION, "this is a true convolution",
+                               "convolution_not_correlation", ARRAYS),
+        "valid_only": Mistake(CORR1D_VALID_ONLY, "wholly inside the other", "valid_only", ARRAYS),
+        "float_zeros": Mistake(CORR1D_FLOAT_ZEROS, SYMBOLIC, "numbers_only", (SYMBOLS,)),
+        "one_short": Mistake(CORR1D_ONE_SHORT, "one entry short", "output_one_short", ARRAYS),
+        "np_correlate": Mistake(CORR1D_NP_CORRELATE, SHORTCUT, LIBRARY, ARRAYS),
+        "np_convolve_flipped": Mistake(CORR1D_NP_CONVOLVE_FLIPPED, SHORTCUT, LIBRARY, ARRAYS),
+        "negative_index_wraps": Mistake(CORR1D_WRAPS, "a negative index wraps around",
+                                        "negative_index_wraps", ARRAYS),
+        "input_dtype_output": Mistake(CORR1D_INPUT_DTYPE, "truncated to integers",
+                                      "truncated_to_integers", (INTEGERS,)),
     },
     "conv2d_full": {
-        "one_axis_flipped": (CONV2D_ONE_AXIS, "only one axis of G is flipped"),
-        "no_flip": (CONV2D_NO_FLIP, "this is the cross-correlation"),
-        "valid_only": (CONV2D_VALID_ONLY, "wholly inside the other"),
-        "float_zeros": (CONV2D_FLOAT_ZEROS, SYMBOLIC),
-        "upside_down": (CONV2D_UPSIDE_DOWN, "only one axis of the output"),
-        "scipy_convolve2d": (CONV2D_SCIPY, SHORTCUT),
-        "np_convolve_rows": (CONV2D_NP_CONVOLVE_ROWS, SHORTCUT),
+        "one_axis_flipped": Mistake(CONV2D_ONE_AXIS, "only one axis is flipped",
+                                    "kernel_flipped_one_axis", ARRAYS),
+        "no_flip": Mistake(CONV2D_NO_FLIP, "this is a cross-correlation",
+                           "correlation_not_convolution", ARRAYS),
+        "valid_only": Mistake(CONV2D_VALID_ONLY, "wholly inside the other", "valid_only", ARRAYS),
+        "float_zeros": Mistake(CONV2D_FLOAT_ZEROS, SYMBOLIC, "numbers_only", (SYMBOLS,)),
+        "upside_down": Mistake(CONV2D_UPSIDE_DOWN, "only one axis of the output",
+                               "output_flipped_one_axis", ARRAYS),
+        "scipy_convolve2d": Mistake(CONV2D_SCIPY, SHORTCUT, LIBRARY, ARRAYS),
+        "np_convolve_rows": Mistake(CONV2D_NP_CONVOLVE_ROWS, SHORTCUT, LIBRARY, ARRAYS),
+        "transposed_kernel": Mistake(CONV2D_TRANSPOSED, "G is transposed, not flipped",
+                                     "kernel_transposed", ARRAYS),
+        "input_dtype_output": Mistake(CONV2D_INPUT_DTYPE, "truncated to integers",
+                                      "truncated_to_integers", (INTEGERS,)),
+        "zeros_like_output": Mistake(CONV2D_ZEROS_LIKE, "cannot add float products into an "
+                                     "integer array", "integer_output_array", (INTEGERS,)),
     },
     "change_of_index": {
-        "swapped_limits": (CHANGE_SWAPPED_LIMITS, "the limits are in the wrong order"),
-        "limits_unchanged": (CHANGE_LIMITS_UNCHANGED, "the limits still describe a"),
-        "renamed_only": (CHANGE_RENAMED_ONLY, "merely renamed"),
-        "sign_error": (CHANGE_SIGN, "a sign is wrong"),
-        "summand_only": (CHANGE_SUMMAND_ONLY, "not just the summand"),
-        "hard_coded_n": (CHANGE_HARD_CODED_N, "S.limits[0]"),
-        "off_by_one": (CHANGE_OFF_BY_ONE, "off by one"),
+        "swapped_limits": Mistake(CHANGE_SWAPPED_LIMITS, "the limits are in the wrong order",
+                                  "limits_swapped", (LIMITS,)),
+        "limits_unchanged": Mistake(CHANGE_LIMITS_UNCHANGED, "the limits still describe a",
+                                    "limits_unchanged", (LIMITS,)),
+        "renamed_only": Mistake(CHANGE_RENAMED_ONLY, "merely renamed", "index_renamed_only",
+                                (SUMMAND,)),
+        "sign_error": Mistake(CHANGE_SIGN, "a sign is wrong", "substitution_sign",
+                              (SUMMAND, LIMITS)),
+        "summand_only": Mistake(CHANGE_SUMMAND_ONLY, "not just the summand", "summand_without_sum",
+                                (LIMITS,)),
+        "hard_coded_n": Mistake(CHANGE_HARD_CODED_N, "S.limits[0]", "limits_not_read_from_S",
+                                (LIMITS,)),
+        "off_by_one": Mistake(CHANGE_OFF_BY_ONE, "off by one", "limit_off_by_one", (LIMITS,)),
+        "sympy_change_index": Mistake(CHANGE_BUILTIN, "calls the ready-made method change_index",
+                                      LIBRARY, (SUMMAND, LIMITS)),
+        "subs_on_the_sum": Mistake(CHANGE_SUBS_ON_SUM, "this is S itself", "sum_unchanged",
+                                   (SUMMAND, LIMITS)),
+        "hard_coded_summand": Mistake(CHANGE_HARD_CODED_SUMMAND, "build the summand from S itself",
+                                      "summand_not_read_from_S", (SUMMAND,)),
+        "doit": Mistake(CHANGE_DOIT, "do not call .doit()", "not_an_unevaluated_sum",
+                        (SUMMAND, LIMITS)),
     },
 }
 
@@ -683,9 +911,9 @@ CORRECT = {
         "float32": CONV2D_FLOAT32,
     },
     "change_of_index": {
-        "sympy_change_index": CHANGE_BUILTIN,
         "xreplace": CHANGE_XREPLACE,
         "minus_sum_reversed_limits": CHANGE_MINUS_REVERSED,
         "own_index_name": CHANGE_OWN_INDEX,
+        "limits_from_args": CHANGE_FROM_ARGS,
     },
 }

@@ -1,8 +1,10 @@
-"""Catalogue of student answers for ``invariance``: realistic mistakes with the feedback each
-must get (WRONG), and correct answers written in other styles that must keep full marks
-(CORRECT). Variants may use the notebook's given ``corr2d`` (a locked cell every student has),
-never another answer cell.
+"""Catalogue of student answers for ``invariance``: realistic mistakes (WRONG), each a
+:class:`Mistake` with a piece of the feedback it must get, the key of the misconception it
+embodies and the credit groups it loses (``convgrade.check.invariance``'s ``*_GROUPS``), and
+correct answers written in other styles that must keep full marks (CORRECT). Variants may use
+the notebook's given ``corr2d`` (a locked cell every student has), never another answer cell.
 """
+from . import LIBRARY, Mistake
 
 SHORTCUT = "library convolution"
 
@@ -1282,86 +1284,384 @@ def find_waldo(scene, template):
     return [flat // scores.shape[1], flat % scores.shape[1]]
 """
 
+# == variants added with the credit groups =====================================================
+
+SHIFT_NO_OUT_OF_IMAGE = """\
+import numpy as np
+
+
+def shift(X, dy, dx):
+    X = np.asarray(X, dtype=float)
+    H, W = X.shape[-2:]
+    Y = np.zeros_like(X)
+    # destination on the left, source on the right (no special case for a shift past the border)
+    Y[..., max(dy, 0):H + min(dy, 0), max(dx, 0):W + min(dx, 0)] = \\
+        X[..., max(-dy, 0):H + min(-dy, 0), max(-dx, 0):W + min(-dx, 0)]
+    return Y
+"""
+
+GAP_INTEGER_MAPS = """\
+import numpy as np
+
+
+def _shift(A, dy, dx):
+    H, W = A.shape
+    B = np.zeros_like(A)
+    for i in range(H):
+        for j in range(W):
+            if 0 <= i - dy < H and 0 <= j - dx < W:
+                B[i, j] = A[i - dy, j - dx]
+    return B
+
+
+def _corr(A, K):
+    (H, W), (KH, KW) = A.shape, K.shape
+    out = np.zeros_like(A[:H - KH + 1, :W - KW + 1])     # the type of the image
+    for i in range(H - KH + 1):
+        for j in range(W - KW + 1):
+            out[i, j] = np.sum(A[i:i + KH, j:j + KW] * K)
+    return out
+
+
+def equivariance_gap(X, K, dy, dx):
+    X, K = np.asarray(X), np.asarray(K)
+    return _corr(_shift(X, dy, dx), K) - _shift(_corr(X, K), dy, dx)
+"""
+
+POOL_INTEGER_MAPS = """\
+import numpy as np
+
+
+def pooled_features(X, K, pool="max"):
+    if pool not in ("max", "sum"):
+        raise ValueError(pool)
+    X, K = np.asarray(X), np.asarray(K)
+    (C, H, W), (D, _, KH, KW) = X.shape, K.shape
+    maps = np.zeros_like(X, shape=(D, H - KH + 1, W - KW + 1))    # X's type: int for an int image
+    for d in range(D):
+        maps[d] = sum(corr2d(X[c], K[d, c]) for c in range(C))
+    return maps.max(axis=(1, 2)) if pool == "max" else maps.sum(axis=(1, 2))
+"""
+
+POOL_CHANNELS_AVERAGED = """\
+import numpy as np
+
+
+def pooled_features(X, K, pool="max"):
+    if pool not in ("max", "sum"):
+        raise ValueError(pool)
+    X, K = np.asarray(X, dtype=float), np.asarray(K, dtype=float)
+    maps = np.stack([np.mean([corr2d(X[c], K[d, c]) for c in range(X.shape[0])], axis=0)
+                     for d in range(K.shape[0])])
+    return maps.max(axis=(1, 2)) if pool == "max" else maps.sum(axis=(1, 2))
+"""
+
+POOL_ONE_SLICE = """\
+import numpy as np
+
+
+def pooled_features(X, K, pool="max"):
+    if pool not in ("max", "sum"):
+        raise ValueError(pool)
+    X, K = np.asarray(X, dtype=float), np.asarray(K, dtype=float)
+    maps = np.stack([sum(corr2d(X[c], K[d, 0]) for c in range(X.shape[0]))
+                     for d in range(K.shape[0])])
+    return maps.max(axis=(1, 2)) if pool == "max" else maps.sum(axis=(1, 2))
+"""
+
+COORD_INPUT_DTYPE = """\
+import numpy as np
+
+
+def add_coord_channels(X):
+    X = np.asarray(X)
+    C, H, W = X.shape
+    out = np.zeros((C + 2, H, W), dtype=X.dtype)      # X's own type
+    out[:C] = X
+    out[C] = (2.0 * np.arange(H) / (H - 1) - 1.0 if H > 1 else np.zeros(1))[:, None]
+    out[C + 1] = (2.0 * np.arange(W) / (W - 1) - 1.0 if W > 1 else np.zeros(1))[None, :]
+    return out
+"""
+
+PIG_ABOVE_MIDDLE = """\
+import numpy as np
+
+
+def pig_detector():
+    # a pig scores 2 - r; leave a little room above 2 to be safe
+    K = np.array([2.0, -1.0, 0.0]).reshape(1, 3, 1, 1)
+    return K, 2.05
+"""
+
+ROT_ELEMENTWISE = """\
+import numpy as np
+
+
+def is_rot90_symmetric(K):
+    K = np.asarray(K)
+    if K.shape[0] != K.shape[1]:
+        return False
+    return np.rot90(K) == K
+"""
+
+ROT_NO_FALSE = """\
+import numpy as np
+
+
+def is_rot90_symmetric(K):
+    K = np.asarray(K)
+    if K.shape[0] == K.shape[1] and np.array_equal(np.rot90(K), K):
+        return True
+"""
+
+RGAP_TRANSPOSED = """\
+import numpy as np
+
+
+def rotation_gap(X, K):
+    X, K = np.asarray(X, dtype=float), np.asarray(K, dtype=float)
+    if K.shape[0] != K.shape[1]:
+        raise ValueError("square kernels only")
+    return corr2d(X.T, K) - corr2d(X, K).T              # turn the picture on its side
+"""
+
+RGAP_INTEGER_MAPS = """\
+import numpy as np
+
+
+def rotation_gap(X, K):
+    X, K = np.asarray(X), np.asarray(K, dtype=float)
+    if K.ndim != 2 or K.shape[0] != K.shape[1]:
+        raise ValueError("K must be square")
+    n = K.shape[0]
+
+    def corr(A):
+        out = np.zeros_like(A[:A.shape[0] - n + 1, :A.shape[1] - n + 1])
+        for i in range(out.shape[0]):
+            for j in range(out.shape[1]):
+                out[i, j] = np.sum(A[i:i + n, j:j + n] * K)
+        return out
+
+    return corr(np.rot90(X)) - np.rot90(corr(X))
+"""
+
+NCC_EXACTLY_FLAT_ONLY = """\
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+
+def ncc_map(scene, template):
+    S, T = np.asarray(scene, dtype=float), np.asarray(template, dtype=float)
+    if np.all(T == T.flat[0]):
+        raise ValueError("flat template")
+    Tc = T - T.mean()
+    windows = sliding_window_view(S, T.shape)
+    centred = windows - windows.mean(axis=(2, 3), keepdims=True)
+    std = windows.std(axis=(2, 3))
+    dots = np.einsum("ijab,ab->ij", centred, Tc)
+    out = np.zeros(dots.shape)
+    live = std > 1e-4
+    out[live] = dots[live] / (np.sqrt(T.size) * std[live] * np.linalg.norm(Tc))
+    return out
+"""
+
+NCC_INTEGER_MAP = """\
+import numpy as np
+
+
+def ncc_map(scene, template):
+    S, T = np.asarray(scene), np.asarray(template)
+    if T.std() <= 1e-4:
+        raise ValueError("flat template")
+    (H, W), (h, w) = S.shape, T.shape
+    Tc = T - T.mean()
+    out = np.zeros_like(S[:H - h + 1, :W - w + 1])          # the scene's type
+    for i in range(H - h + 1):
+        for j in range(W - w + 1):
+            P = S[i:i + h, j:j + w]
+            if P.std() > 1e-4:
+                Pc = P - P.mean()
+                out[i, j] = np.sum(Pc * Tc) / (np.linalg.norm(Pc) * np.linalg.norm(Tc))
+    return out
+"""
+
+WALDO_FFT = """\
+import numpy as np
+
+
+def find_waldo(scene, template):
+    S, T = np.asarray(scene, dtype=float), np.asarray(template, dtype=float)
+    (H, W), (h, w) = S.shape, T.shape
+    shape = (H + h - 1, W + w - 1)
+
+    def corr(A, B):
+        full = np.fft.irfft2(np.fft.rfft2(A, shape) * np.fft.rfft2(B[::-1, ::-1], shape), shape)
+        return full[h - 1:H, w - 1:W]
+
+    n, Tc = T.size, T - T.mean()
+    mean = corr(S, np.ones(T.shape)) / n
+    std = np.sqrt(np.maximum(corr(S * S, np.ones(T.shape)) / n - mean ** 2, 0.0))
+    scores = np.where(std > 1e-4, corr(S, Tc) / (np.sqrt(n) * np.maximum(std, 1e-4) * np.linalg.norm(Tc)), 0.0)
+    row, col = np.unravel_index(np.argmax(scores), scores.shape)
+    return int(row), int(col)
+"""
+
 # == the tables =============================================================================
+
+VALUES, ERRORS = "values", "ValueError"
+ALL_SHIFT = (VALUES, "channels", "zero and large shifts")
+ALL_GAP = (VALUES, "integer images")
+POOL_VALUES = ("max pooling", "sum pooling", "integer images")
+ALL_COORD = (VALUES, "single row or column", "integer images")
+ALL_PIGS = ("flying pigs", "grounded pigs", "pigs at the middle line")
+RGAP_VALUES = (VALUES, "integer images")
+NCC_VALUES = (VALUES, "flat windows", "integer images")
 
 WRONG = {
     "shift": {
-        "wrap_around": (SHIFT_ROLL, "wraps around"),
-        "reversed": (SHIFT_REVERSED, "the shift goes the wrong way"),
-        "dy_dx_swapped": (SHIFT_SWAPPED, "dy and dx are swapped"),
-        "minus_zero_slice": (SHIFT_MINUS_ZERO, "raised on"),
-        "cropped": (SHIFT_CROPPED, "the output was cropped"),
-        "first_two_axes": (SHIFT_FIRST_AXES, "shift the LAST two axes"),
+        "wrap_around": Mistake(SHIFT_ROLL, "wraps around", "shift_wraps_around", ALL_SHIFT),
+        "reversed": Mistake(SHIFT_REVERSED, "the shift goes the wrong way", "shift_reversed",
+                            ALL_SHIFT),
+        "dy_dx_swapped": Mistake(SHIFT_SWAPPED, "dy and dx are swapped", "dy_dx_swapped", ALL_SHIFT),
+        "minus_zero_slice": Mistake(SHIFT_MINUS_ZERO, "X[..., :-0] is X[..., :0]",
+                                    "zero_shift_crashed", ("zero and large shifts",)),
+        "cropped": Mistake(SHIFT_CROPPED, "the output was cropped", "shift_cropped", ALL_SHIFT),
+        "first_two_axes": Mistake(SHIFT_FIRST_AXES, "shift the LAST two axes", "shifted_first_axes",
+                                  ("channels",)),
+        "no_out_of_image_case": Mistake(SHIFT_NO_OUT_OF_IMAGE, "moves everything out",
+                                        "large_shift_crashed", ("zero and large shifts",)),
     },
     "equivariance_gap": {
-        "wrap_around": (GAP_ROLL, "not wrap around"),
-        "sign_reversed": (GAP_SIGN, "the sign is reversed"),
-        "map_not_shifted": (GAP_MAP_NOT_SHIFTED, "must be shifted too"),
-        "map_shifted_back": (GAP_OPPOSITE, "shifted the other way"),
-        "single_number": (GAP_NUMBER, "not a single number"),
-        "true_convolution": (GAP_CONVOLUTION, "flips the kernel"),
-        "scipy_correlate2d": (GAP_SCIPY, SHORTCUT),
+        "wrap_around": Mistake(GAP_ROLL, "not wrap around", "shift_wraps_around", ALL_GAP),
+        "sign_reversed": Mistake(GAP_SIGN, "the sign is reversed", "gap_sign_reversed", ALL_GAP),
+        "map_not_shifted": Mistake(GAP_MAP_NOT_SHIFTED, "must be shifted too", "map_not_shifted",
+                                   ALL_GAP),
+        "map_shifted_back": Mistake(GAP_OPPOSITE, "shifted the other way", "map_shifted_back",
+                                    ALL_GAP),
+        "single_number": Mistake(GAP_NUMBER, "not a single number", "single_number", ALL_GAP),
+        "true_convolution": Mistake(GAP_CONVOLUTION, "flips the kernel", "kernel_flipped", ALL_GAP),
+        "scipy_correlate2d": Mistake(GAP_SCIPY, SHORTCUT, LIBRARY, ALL_GAP),
+        "integer_maps": Mistake(GAP_INTEGER_MAPS, "truncated to integers", "truncated_to_integers",
+                                ("integer images",)),
     },
     "pooled_features": {
-        "always_max": (POOL_ALWAYS_MAX, "pool='sum' adds the values"),
-        "mean_not_sum": (POOL_MEAN, "this is their mean"),
-        "abs_max": (POOL_ABS_MAX, "not the largest absolute value"),
-        "flipped_kernel": (POOL_FLIPPED, "the kernel is flipped"),
-        "channels_not_summed": (POOL_NO_CHANNEL_SUM, "the input channels are not summed"),
-        "not_pooled": (POOL_NOT_POOLED, "pool over all positions"),
-        "no_value_error": (POOL_NO_VALUE_ERROR, "must raise ValueError"),
-        "np_correlate_rows": (POOL_NP_CORRELATE, SHORTCUT),
+        "always_max": Mistake(POOL_ALWAYS_MAX, "pool='sum' adds the values", "sum_pool_takes_max",
+                              ("sum pooling", ERRORS)),
+        "mean_not_sum": Mistake(POOL_MEAN, "this is their mean", "sum_pool_averages",
+                                ("sum pooling",)),
+        "abs_max": Mistake(POOL_ABS_MAX, "not the largest absolute value", "max_of_absolute_values",
+                           ("max pooling", "integer images")),
+        "flipped_kernel": Mistake(POOL_FLIPPED, "the kernel is flipped", "kernel_flipped",
+                                  POOL_VALUES),
+        "channels_not_summed": Mistake(POOL_NO_CHANNEL_SUM, "the input channels are not summed",
+                                       "channels_not_summed", POOL_VALUES),
+        "not_pooled": Mistake(POOL_NOT_POOLED, "pool over all positions", "not_pooled", POOL_VALUES),
+        "no_value_error": Mistake(POOL_NO_VALUE_ERROR, "must raise ValueError", "missing_value_error",
+                                  (ERRORS,)),
+        "np_correlate_rows": Mistake(POOL_NP_CORRELATE, SHORTCUT, LIBRARY, POOL_VALUES + (ERRORS,)),
+        "integer_maps": Mistake(POOL_INTEGER_MAPS, "truncated to integers", "truncated_to_integers",
+                                ("integer images",)),
+        "channels_averaged": Mistake(POOL_CHANNELS_AVERAGED, "the input channels are averaged",
+                                     "channels_averaged", POOL_VALUES),
+        "one_kernel_slice": Mistake(POOL_ONE_SLICE, "its own kernel slice K[d, c]", "one_kernel_slice",
+                                    POOL_VALUES),
     },
     "add_coord_channels": {
-        "rows_cols_swapped": (COORD_SWAPPED, "the row channel comes first"),
-        "raw_indices": (COORD_RAW, "normalise the coordinates"),
-        "zero_to_one": (COORD_ZERO_ONE, "not from 0 to 1"),
-        "divided_by_h": (COORD_BY_H, "divide by H - 1"),
-        "prepended": (COORD_PREPENDED, "AFTER X's channels"),
-        "linspace_single_row": (COORD_LINSPACE_ONE, "a single row"),
-        "nan_single_row": (COORD_NAN, "NaN"),
-        "coordinates_only": (COORD_ONLY, "keep X"),
+        "rows_cols_swapped": Mistake(COORD_SWAPPED, "the row channel comes first",
+                                     "coordinate_channels_swapped", ALL_COORD),
+        "raw_indices": Mistake(COORD_RAW, "normalise the coordinates", "raw_indices", ALL_COORD),
+        "zero_to_one": Mistake(COORD_ZERO_ONE, "not from 0 to 1", "coordinates_zero_to_one",
+                               ALL_COORD),
+        "divided_by_h": Mistake(COORD_BY_H, "divide by H - 1", "divided_by_size", ALL_COORD),
+        "prepended": Mistake(COORD_PREPENDED, "AFTER X's channels", "coordinates_prepended",
+                             ALL_COORD),
+        "linspace_single_row": Mistake(COORD_LINSPACE_ONE, "a single row", "single_row_at_minus_one",
+                                       ("single row or column",)),
+        "nan_single_row": Mistake(COORD_NAN, "NaN", "single_row_divides_by_zero",
+                                  ("single row or column",)),
+        "coordinates_only": Mistake(COORD_ONLY, "keep X", "x_dropped", ALL_COORD),
+        "input_dtype": Mistake(COORD_INPUT_DTYPE, "truncated to integers", "truncated_to_integers",
+                               ("integer images",)),
     },
     "pig_detector": {
-        "weak_image_weight": (PIG_WEAK_IMAGE_WEIGHT, "grounded pigs called flying"),
-        "row_sign_flipped": (PIG_SIGN_FLIPPED, "backwards"),
-        "column_channel": (PIG_COLUMN, "misjudges"),
-        "image_only": (PIG_IMAGE_ONLY, "the same answer"),
-        "threshold_too_high": (PIG_THRESHOLD_HIGH, "the same answer"),
-        "kernel_shape": (PIG_WRONG_SHAPE, "(1, 3, KH, KW)"),
+        "weak_image_weight": Mistake(PIG_WEAK_IMAGE_WEIGHT, "grounded pigs called flying",
+                                     "detector_fooled_by_bright_sky",
+                                     ("grounded pigs", "pigs at the middle line")),
+        "row_sign_flipped": Mistake(PIG_SIGN_FLIPPED, "backwards", "detector_backwards", ALL_PIGS),
+        "column_channel": Mistake(PIG_COLUMN, "no weight", "detector_ignores_rows", ALL_PIGS),
+        "image_only": Mistake(PIG_IMAGE_ONLY, "the same answer", "detector_ignores_position",
+                              ("grounded pigs", "pigs at the middle line")),
+        "threshold_too_high": Mistake(PIG_THRESHOLD_HIGH, "the same answer",
+                                      "detector_ignores_position",
+                                      ("flying pigs", "pigs at the middle line")),
+        "kernel_shape": Mistake(PIG_WRONG_SHAPE, "(1, 3, KH, KW)", "detector_kernel_shape",
+                                ALL_PIGS),
+        "threshold_above_middle": Mistake(PIG_ABOVE_MIDDLE, "right next to the middle line",
+                                          "detector_misses_middle_line",
+                                          ("pigs at the middle line",)),
     },
     "is_rot90_symmetric": {
-        "transpose": (ROT_TRANSPOSE, "transposition"),
-        "half_turn": (ROT_HALF_TURN, "half turn"),
-        "mirrors": (ROT_MIRRORS, "mirror symmetry"),
-        "crashes_on_non_square": (ROT_CRASHES, "non-square"),
+        "transpose": Mistake(ROT_TRANSPOSE, "transposition", "transpose_symmetry",
+                             ("square kernels",)),
+        "half_turn": Mistake(ROT_HALF_TURN, "half turn", "half_turn_symmetry",
+                             ("square kernels", "non-square kernels")),
+        "mirrors": Mistake(ROT_MIRRORS, "mirror symmetry", "mirror_symmetry",
+                           ("square kernels", "non-square kernels")),
+        "crashes_on_non_square": Mistake(ROT_CRASHES, "non-square", "non_square_compared",
+                                         ("non-square kernels",)),
+        "elementwise_array": Mistake(ROT_ELEMENTWISE, "np.array_equal", "elementwise_comparison",
+                                     ("square kernels",)),
+        "forgets_false": Mistake(ROT_NO_FALSE, "gives None", "not_a_bool",
+                                 ("square kernels", "non-square kernels")),
     },
     "rotation_gap": {
-        "clockwise": (RGAP_CLOCKWISE, "turns clockwise"),
-        "sign_reversed": (RGAP_SIGN, "the sign is reversed"),
-        "map_not_rotated": (RGAP_NOT_ROTATED, "must be rotated too"),
-        "kernel_rotated": (RGAP_KERNEL_ROTATED, "rotate the image, not the kernel"),
-        "true_convolution": (RGAP_CONVOLUTION, "flips the kernel"),
-        "no_value_error": (RGAP_NO_VALUE_ERROR, "must raise ValueError"),
-        "scipy_correlate": (RGAP_SCIPY, SHORTCUT),
+        "clockwise": Mistake(RGAP_CLOCKWISE, "turns clockwise", "rotated_clockwise", RGAP_VALUES),
+        "sign_reversed": Mistake(RGAP_SIGN, "the sign is reversed", "gap_sign_reversed",
+                                 RGAP_VALUES),
+        "map_not_rotated": Mistake(RGAP_NOT_ROTATED, "must be rotated too", "map_not_rotated",
+                                   RGAP_VALUES),
+        "kernel_rotated": Mistake(RGAP_KERNEL_ROTATED, "rotate the image, not the kernel",
+                                  "kernel_rotated", RGAP_VALUES),
+        "true_convolution": Mistake(RGAP_CONVOLUTION, "flips the kernel", "kernel_flipped",
+                                    RGAP_VALUES),
+        "no_value_error": Mistake(RGAP_NO_VALUE_ERROR, "must raise ValueError", "missing_value_error",
+                                  (ERRORS,)),
+        "scipy_correlate": Mistake(RGAP_SCIPY, SHORTCUT, LIBRARY, RGAP_VALUES + (ERRORS,)),
+        "transposed": Mistake(RGAP_TRANSPOSED, "not a transposition", "transposed_not_rotated",
+                              RGAP_VALUES),
+        "integer_maps": Mistake(RGAP_INTEGER_MAPS, "truncated to integers", "truncated_to_integers",
+                                ("integer images",)),
     },
     "ncc_map": {
-        "no_mean_subtraction": (NCC_COSINE, "subtract each window's mean"),
-        "global_normalisation": (NCC_GLOBAL, "times one constant"),
-        "plain_correlation": (NCC_PLAIN, "times one constant"),
-        "nan_on_flat_windows": (NCC_NAN, "NaN"),
-        "raw_template_norm": (NCC_RAW_TEMPLATE_NORM, "norm of the zero-mean template"),
-        "same_size_map": (NCC_SAME_SIZE, "the map is VALID"),
-        "no_value_error": (NCC_NO_VALUE_ERROR, "must raise ValueError"),
-        "scipy_window_sums": (NCC_SCIPY, SHORTCUT),
+        "no_mean_subtraction": Mistake(NCC_COSINE, "subtract each window's mean",
+                                       "no_mean_subtraction", NCC_VALUES),
+        "global_normalisation": Mistake(NCC_GLOBAL, "times one constant", "not_normalised_per_window",
+                                        NCC_VALUES),
+        "plain_correlation": Mistake(NCC_PLAIN, "times one constant", "not_normalised_per_window",
+                                     NCC_VALUES),
+        "nan_on_flat_windows": Mistake(NCC_NAN, "NaN", "nan_on_flat_windows", ("flat windows",)),
+        "raw_template_norm": Mistake(NCC_RAW_TEMPLATE_NORM, "norm of the zero-mean template",
+                                     "raw_template_norm", NCC_VALUES),
+        "same_size_map": Mistake(NCC_SAME_SIZE, "the map is VALID", "ncc_map_not_valid", NCC_VALUES),
+        "no_value_error": Mistake(NCC_NO_VALUE_ERROR, "must raise ValueError", "missing_value_error",
+                                  (ERRORS,)),
+        "scipy_window_sums": Mistake(NCC_SCIPY, SHORTCUT, LIBRARY, NCC_VALUES + (ERRORS,)),
+        "exactly_flat_only": Mistake(NCC_EXACTLY_FLAT_ONLY, "nearly flat", "missing_value_error",
+                                     (ERRORS,)),
+        "integer_map": Mistake(NCC_INTEGER_MAP, "truncated to integers", "truncated_to_integers",
+                               ("integer images",)),
     },
     "find_waldo": {
-        "col_row": (WALDO_COL_ROW, "(col, row)"),
-        "window_centre": (WALDO_CENTRE, "centre of the window"),
-        "plain_correlation": (WALDO_PLAIN, "plain correlation"),
-        "no_mean_subtraction": (WALDO_COSINE, "WITHOUT mean subtraction"),
-        "flat_index": (WALDO_FLAT_INDEX, "one number"),
-        "scipy_window_sums": (WALDO_SCIPY, SHORTCUT),
+        "col_row": Mistake(WALDO_COL_ROW, "(col, row)", "col_row", (VALUES,)),
+        "window_centre": Mistake(WALDO_CENTRE, "centre of the window", "window_centre", (VALUES,)),
+        "plain_correlation": Mistake(WALDO_PLAIN, "plain correlation", "plain_correlation_peak",
+                                     (VALUES,)),
+        "no_mean_subtraction": Mistake(WALDO_COSINE, "WITHOUT mean subtraction",
+                                       "no_mean_subtraction", (VALUES,)),
+        "flat_index": Mistake(WALDO_FLAT_INDEX, "one number", "flat_index", (VALUES, "Python ints")),
+        "scipy_window_sums": Mistake(WALDO_SCIPY, SHORTCUT, LIBRARY, (VALUES, "Python ints")),
+        "numpy_ints": Mistake(WALDO_NUMPY_INTS, "not a numpy number", "numpy_number",
+                              ("Python ints",)),
     },
 }
 
@@ -1415,7 +1715,7 @@ CORRECT = {
     "find_waldo": {
         "windows": WALDO_WINDOWS,
         "loops": WALDO_LOOPS,
-        "fft_numpy_ints": WALDO_NUMPY_INTS,
+        "fft": WALDO_FFT,
         "list_from_flat_index": WALDO_LIST,
     },
 }
