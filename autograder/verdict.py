@@ -395,19 +395,40 @@ def _group(name, weight, failures, inspect, raised=None) -> GroupResult:
         return GroupResult(name, weight, False, f"{{name}} is wrong on {case.about}: "
                            f"{misconception.message}", misconception.key)
     if misses:
-        case, got, why = misses[0]
-        seen = inspect(case, got) if inspect else None
-        why = seen or why
-        if isinstance(why, Misconception):
+        # a hint names a mistake under the same rule: one that every wrong answer it speaks
+        # to shows (a hint may offer several when one shape fits several mistakes)
+        whys = [((inspect(c, g) if inspect else None) or w, c, g) for c, g, w in misses]
+        offered = [_offered(w) for w, _, _ in whys]
+        common = [m for m in next((o for o in offered if o), ())
+                  if all(m.key in {x.key for x in o} for o in offered if o)]
+        if common:
+            why = common[0]
+            case = next(c for (w, c, g), o in zip(whys, offered) if why in o)
             return GroupResult(name, weight, False, f"{{name}} is wrong on {case.about}: "
                                f"{why.message}", why.key)
-        return GroupResult(name, weight, False, f"{{name}} is wrong on {case.about}: {why}")
+        why, case, got = whys[0]
+        if isinstance(why, Misconception):
+            text = why.message
+        elif isinstance(why, tuple):
+            text = f"output shape {np.shape(got)}, expected {np.shape(case.expected)}"
+        else:
+            text = why
+        return GroupResult(name, weight, False, f"{{name}} is wrong on {case.about}: {text}")
     case, got, _ = raised_cases[0]
     why = raised(case, got) if raised else None
     if isinstance(why, Misconception):
         return GroupResult(name, weight, False, f"{{name}} raised on {case.about}: {why.message}",
                            why.key)
     return GroupResult(name, weight, False, f"{{name}} raised on {case.about}: {why or got}")
+
+
+def _offered(why) -> tuple:
+    """The misconceptions a reason offers: one, several (a shape two mistakes give), none."""
+    if isinstance(why, Misconception):
+        return (why,)
+    if isinstance(why, tuple):
+        return tuple(m for m in why if isinstance(m, Misconception))
+    return ()
 
 
 def _diagnose(misses):
@@ -429,7 +450,8 @@ def judge(function, name: str, cases, weights: dict, *, shape_hint=None, inspect
     (``weights``: group name -> weight, in the order the feedback lists them); records the
     judgement and raises :class:`CheckFailed` unless every group passed.
 
-    ``shape_hint(case, got_shape)`` may name the mistake behind a wrong output shape;
+    ``shape_hint(case, got_shape)`` may name the mistake behind a wrong output shape (a
+    tuple of misconceptions where the shape fits several: the other cases decide);
     ``inspect(case, got)`` one that a single wrong answer shows by itself, ``raised(case,
     error)`` one that an exception shows (all three return text, a :class:`Misconception`
     or None). ``depends`` excuses failures caused by a dependency;

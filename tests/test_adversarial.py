@@ -574,7 +574,8 @@ def test_an_unlocked_attack_would_have_gained(tmp_path):
 
 def test_honest_wrong_baseline(graded):
     honest = scores(graded["honest_wrong"])
-    assert honest["test_corr2d"] == 0 and honest["test_conv2d"] == 0
+    # corr2d is wrong; conv2d, the solution's, is right given it and is charged nothing
+    assert honest["test_corr2d"] == 0 and honest["test_conv2d"] == 2
     assert honest["test_conv_layer"] == 3
 
 

@@ -165,6 +165,7 @@ def test_autograded_notebook_is_clean_for_the_formgrader(feedback):
     honest = nbformat.read(class_dir / "autograded" / "honest" / "conv_layer" / "conv_layer.ipynb", 4)
     source = nbformat.read(ROOT / "solutions" / "conv_layer" / "conv_layer.ipynb", 4)
     course_text = {c.source for c in source.cells if c.cell_type == "markdown"}
-    kept = [c.source for c in honest.cells
-            if c.cell_type == "markdown" and c.metadata.get("convgrade", {}).get("from_course")]
+    kept = [c.source for c in honest.cells        # (rubric cells: tests/test_classroom.py)
+            if c.cell_type == "markdown" and c.metadata.get("convgrade", {}).get("from_course")
+            and not c.metadata["convgrade"].get("rubric")]
     assert kept and all(text in course_text for text in kept)    # the course's text untouched

@@ -207,12 +207,12 @@ import sys
 from hypothesis import strategies as st
 from convgrade import cases
 shapes = st.tuples(cases.dims(1, 12), cases.dims(1, 12), cases.seeds)
-def cases():
+def draws():
     with cases.seeded(10):
         return [cases.draw(shapes, 40) for _ in range(3)]
-before = cases()
+before = draws()
 import lots_of_constants                        # a local module, full of integers
-print(before == cases())
+print(before == draws())
 """
 
 
@@ -238,9 +238,12 @@ def test_a_table_of_inputs_passes_only_under_the_seed_it_was_recorded_with():
 
     with cases.seeded(1234):
         check.test_corr2d(recorder)
-    table = [(X, K, convref.correlate(X, K)) for X, K in seen]
+    table = [(X, K, convref.correlate(X, K)) for X, K in seen            # (kernels that fit:
+             if K.shape[0] <= X.shape[0] and K.shape[1] <= X.shape[1]]  # the rest must raise)
 
     def from_table(X, K):
+        if K.shape[0] > X.shape[0] or K.shape[1] > X.shape[1]:
+            raise ValueError("the kernel does not fit")
         for x, k, answer in table:
             if x.shape == X.shape and k.shape == K.shape and np.array_equal(x, X) \
                     and np.array_equal(k, K):
@@ -289,7 +292,7 @@ def _catalogue_misses(assignment, seed) -> list:
     entries += [(fn, "solution", solution, None) for fn in cat.WRONG]
     misses = []
     for function, name, code, message in entries:
-        student = _answer_namespace(assignment, code)[function]
+        student = _answer_namespace(assignment, solution + "\n" + code)[function]   # as in a notebook
         try:
             with cases.seeded(seed), np.errstate(all="ignore"):
                 getattr(module, f"test_{function}")(student)
@@ -339,7 +342,8 @@ def verdicts(results) -> dict:
 
 def leaked_input(verdict: str):
     """What a student reads off the verdict of LEAK: the first hidden (X, K)."""
-    X, K = ast.literal_eval(verdict.split("ValueError: ", 1)[1])
+    text = verdict.split("ValueError: ", 1)[1]
+    X, K = ast.literal_eval(text[:text.index("]]]") + 3])          # the first case's sentence
     return np.array(X), np.array(K)
 
 
@@ -440,7 +444,8 @@ def test_an_environment_secret_makes_no_file_and_stays_out_of_the_kernel(tmp_pat
     assert not (course / hidden_inputs.RUN_FOLDER).exists()
     assert hidden_inputs.PREDICTABLE not in wrong["output"]
     assert "flipped" in verdicts(wrong)["test_corr2d"]
-    assert verdicts(spy)["test_corr2d"].endswith("ValueError: the kernel sees None")
+    assert verdicts(spy)["test_corr2d"].startswith(
+        "corr2d raised on a 3x3 image with a 2x2 kernel: ValueError: the kernel sees None.")
 
 
 def _grade_read_only(course: Path, notebook: Path, out: Path, env: dict):

@@ -224,7 +224,7 @@ def test_nbgraders_own_scoring_reads_the_verdicts_score(score):
 # -- charge each mistake once, through the real pipeline ---------------------------------------------
 
 CONV2D_ON_CORR2D = "import numpy as np\ndef conv2d(X, K):\n    return corr2d(X, np.asarray(K)[::-1, ::-1])\n"
-CONV2D_UNFLIPPED_ON_CORR2D = "def conv2d(X, K):\n    return corr2d(X, K)\n"
+CONV2D_TRANSPOSED_ON_CORR2D = "import numpy as np\ndef conv2d(X, K):\n    return corr2d(X, np.asarray(K).T)\n"
 ZERO_CORR2D = ("import numpy as np\ndef corr2d(X, K):\n"
                "    X, K = np.asarray(X), np.asarray(K)\n"
                "    if K.shape[0] > X.shape[0] or K.shape[1] > X.shape[1]:\n"
@@ -239,7 +239,7 @@ def dependency_results(tmp_path_factory):
     points = {c.metadata.nbgrader.grade_id: c.metadata.nbgrader.points
               for c in source_nb().cells if c.metadata.get("nbgrader", {}).get("points")}
     students = {"right_conv2d_wrong_corr2d": {"corr2d": WRONG_CORR2D, "conv2d": CONV2D_ON_CORR2D},
-                "both_wrong": {"corr2d": WRONG_CORR2D, "conv2d": CONV2D_UNFLIPPED_ON_CORR2D},
+                "both_wrong": {"corr2d": WRONG_CORR2D, "conv2d": CONV2D_TRANSPOSED_ON_CORR2D},
                 "zero_corr2d": {"corr2d": ZERO_CORR2D, "conv2d": CONV2D_ON_CORR2D}}
     out = {}
     for name, answers in students.items():
@@ -260,8 +260,8 @@ def test_a_right_conv2d_on_a_wrong_corr2d_keeps_its_points(dependency_results):
 
 
 def test_a_conv2d_with_its_own_mistake_is_still_charged(dependency_results):
-    # conv2d forgets the flip and corr2d flips: together they compute a true convolution,
-    # but conv2d is not the flip of the student's corr2d, so conv2d is charged
+    # conv2d transposes the kernel instead of flipping it: what it gets wrong is not the
+    # student's corr2d of the flipped kernel, so conv2d is charged
     results, points = dependency_results
     assert scores(results["both_wrong"])["test_conv2d"] < points["test_conv2d"]
 

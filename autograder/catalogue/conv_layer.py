@@ -1,6 +1,10 @@
 """Catalogue of student answers for ``conv_layer``: realistic mistakes with the feedback each
-must get (WRONG), and correct answers written in other styles that must keep full marks (CORRECT).
+must get (WRONG), and correct answers written in other styles that must keep full marks
+(CORRECT). Each WRONG entry is a :class:`~convgrade.catalogue.Mistake`: a piece of the feedback
+it must get, the key of the misconception it embodies, and the exact credit groups it loses
+(``convgrade.check.conv_layer`` states the groups of each function).
 """
+from . import LIBRARY, Mistake
 
 # == dense_param_count ======================================================================
 
@@ -291,6 +295,8 @@ import numpy as np
 
 def corr2d(X, K):
     (H, W), (KH, KW) = X.shape, K.shape
+    if KH > H or KW > W:
+        raise ValueError("kernel larger than image")
     Y = np.zeros((H - KH + 1, W - KW + 1))
     for i in range(Y.shape[0]):
         for j in range(Y.shape[1]):
@@ -327,6 +333,8 @@ import numpy as np
 
 def corr2d(X, K):
     (H, W), (KH, KW) = X.shape, K.shape
+    if KH > H or KW > W:
+        raise ValueError("kernel larger than image")
     Y = np.zeros((H - KH + 1, W - KW + 1), dtype=int)
     for i in range(Y.shape[0]):
         for j in range(Y.shape[1]):
@@ -340,6 +348,8 @@ import numpy as np
 
 def corr2d(X, K):
     (H, W), (KH, KW) = X.shape, K.shape
+    if KH > H or KW > W:
+        raise ValueError("kernel larger than image")
     Y = np.zeros_like(X)
     for i in range(H - KH + 1):
         for j in range(W - KW + 1):
@@ -402,6 +412,8 @@ from numpy.lib.stride_tricks import as_strided
 def corr2d(X, K):
     X, K = np.ascontiguousarray(X, dtype=float), np.asarray(K, dtype=float)
     (H, W), (KH, KW) = X.shape, K.shape
+    if KH > H or KW > W:
+        raise ValueError("kernel larger than image")
     s0, s1 = X.strides
     windows = as_strided(X, (H - KH + 1, W - KW + 1, KH, KW), (s0, s1, s0, s1), writeable=False)
     return np.tensordot(windows, K, axes=([2, 3], [0, 1]))
@@ -427,6 +439,8 @@ import numpy as np
 def corr2d(X, K):
     X, K = np.asarray(X, dtype=float), np.asarray(K, dtype=float)
     (H, W), (KH, KW) = X.shape, K.shape
+    if KH > H or KW > W:
+        raise ValueError("kernel larger than image")
     # circular cross-correlation; the first H-KH+1 x W-KW+1 entries never wrap around
     spectrum = np.fft.rfft2(X) * np.conj(np.fft.rfft2(K, s=(H, W)))
     return np.fft.irfft2(spectrum, s=(H, W))[:H - KH + 1, :W - KW + 1]
@@ -439,6 +453,8 @@ import numpy as np
 def corr2d(X, K):
     X, K = np.asarray(X, dtype=np.float32), np.asarray(K, dtype=np.float32)
     (H, W), (KH, KW) = X.shape, K.shape
+    if KH > H or KW > W:
+        raise ValueError("kernel larger than image")
     OH, OW = H - KH + 1, W - KW + 1
     Y = np.zeros((OH, OW), dtype=np.float32)
     for a in range(KH):
@@ -455,6 +471,8 @@ import numpy as np
 
 def conv2d(X, K):
     (H, W), (KH, KW) = X.shape, K.shape
+    if KH > H or KW > W:
+        raise ValueError("kernel larger than image")
     Y = np.zeros((H - KH + 1, W - KW + 1))
     for i in range(Y.shape[0]):
         for j in range(Y.shape[1]):
@@ -533,6 +551,8 @@ import numpy as np
 def conv2d(X, K):
     X, K = np.asarray(X, dtype=float), np.asarray(K, dtype=float)
     (H, W), (KH, KW) = X.shape, K.shape
+    if KH > H or KW > W:
+        raise ValueError("kernel larger than image")
     Y = np.zeros((H - KH + 1, W - KW + 1))
     for i in range(Y.shape[0]):
         for j in range(Y.shape[1]):
@@ -559,6 +579,8 @@ import numpy as np
 def conv2d(X, K):
     X, K = np.asarray(X, dtype=float), np.asarray(K, dtype=float)
     (H, W), (KH, KW) = X.shape, K.shape
+    if KH > H or KW > W:
+        raise ValueError("kernel larger than image")
     # circular convolution; from row KH-1 and column KW-1 on it never wraps around
     full = np.fft.irfft2(np.fft.rfft2(X) * np.fft.rfft2(K, s=(H, W)), s=(H, W))
     return full[KH - 1:, KW - 1:]
@@ -572,6 +594,8 @@ def conv2d(X, K):
     X = np.asarray(X, dtype=np.float32)
     K = np.rot90(np.asarray(K, dtype=np.float32), 2)     # 180 degrees = both axes flipped
     (H, W), (KH, KW) = X.shape, K.shape
+    if KH > H or KW > W:
+        raise ValueError("kernel larger than image")
     OH, OW = H - KH + 1, W - KW + 1
     Y = np.zeros((OH, OW), dtype=np.float32)
     for a in range(KH):
@@ -756,6 +780,8 @@ import numpy as np
 
 
 def dense_from_kernel(V, h, w):
+    if V.ndim != 2 or V.shape[0] != V.shape[1] or V.shape[0] % 2 == 0:
+        raise ValueError("V must be square with an odd side")
     d = V.shape[0] // 2
     W = np.zeros((h, w, h, w))
     for i in range(h):
@@ -772,6 +798,8 @@ import numpy as np
 
 
 def dense_from_kernel(V, h, w):
+    if V.ndim != 2 or V.shape[0] != V.shape[1] or V.shape[0] % 2 == 0:
+        raise ValueError("V must be square with an odd side")
     d = V.shape[0] // 2
     W = np.zeros((h, w, h, w))
     for i in range(h):
@@ -788,6 +816,8 @@ import numpy as np
 
 
 def dense_from_kernel(V, h, w):
+    if V.ndim != 2 or V.shape[0] != V.shape[1] or V.shape[0] % 2 == 0:
+        raise ValueError("V must be square with an odd side")
     d = V.shape[0] // 2
     M = np.zeros((h * w, h * w))
     for i in range(h):
@@ -804,6 +834,8 @@ import numpy as np
 
 
 def dense_from_kernel(V, h, w):
+    if V.ndim != 2 or V.shape[0] != V.shape[1] or V.shape[0] % 2 == 0:
+        raise ValueError("V must be square with an odd side")
     d = V.shape[0] // 2
     W = np.zeros((h, w, h, w), dtype=int)
     for i in range(h):
@@ -820,6 +852,8 @@ import numpy as np
 
 
 def dense_from_kernel(V, w, h):
+    if V.ndim != 2 or V.shape[0] != V.shape[1] or V.shape[0] % 2 == 0:
+        raise ValueError("V must be square with an odd side")
     d = V.shape[0] // 2
     W = np.zeros((h, w, h, w))
     for i in range(h):
@@ -836,6 +870,8 @@ import numpy as np
 
 
 def dense_from_kernel(V, h, w):
+    if V.ndim != 2 or V.shape[0] != V.shape[1] or V.shape[0] % 2 == 0:
+        raise ValueError("V must be square with an odd side")
     d = V.shape[0] // 2
     W = np.zeros((h, w, h, w))
     for i in range(h):
@@ -850,6 +886,8 @@ from scipy import signal
 
 
 def dense_from_kernel(V, h, w):
+    if V.ndim != 2 or V.shape[0] != V.shape[1] or V.shape[0] % 2 == 0:
+        raise ValueError("V must be square with an odd side")
     W = np.zeros((h, w, h, w))
     for k in range(h):
         for l in range(w):
@@ -865,6 +903,8 @@ import numpy as np
 
 def dense_from_kernel(V, h, w):
     V = np.asarray(V, dtype=float)
+    if V.ndim != 2 or V.shape[0] != V.shape[1] or V.shape[0] % 2 == 0:
+        raise ValueError("V must be square with an odd side")
     d = (V.shape[0] - 1) // 2
     W = np.zeros((h, w, h, w))
     for i in range(h):
@@ -884,6 +924,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 def dense_from_kernel(V, h, w):
     # column (k, l) of the dense layer is the local layer's response to a unit pixel at (k, l)
     V = np.asarray(V, dtype=float)
+    if V.ndim != 2 or V.shape[0] != V.shape[1] or V.shape[0] % 2 == 0:
+        raise ValueError("V must be square with an odd side")
     d = V.shape[0] // 2
     W = np.zeros((h, w, h, w))
     for k in range(h):
@@ -902,6 +944,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 def dense_from_kernel(V, h, w):
     # W[i, j] is an (h, w) window of a zero-padded copy of V: the answer is a view
     V = np.asarray(V, dtype=float)
+    if V.ndim != 2 or V.shape[0] != V.shape[1] or V.shape[0] % 2 == 0:
+        raise ValueError("V must be square with an odd side")
     d = V.shape[0] // 2
     big = np.zeros((2 * h + 2 * d, 2 * w + 2 * d))
     big[h:h + 2 * d + 1, w:w + 2 * d + 1] = V
@@ -914,6 +958,8 @@ import numpy as np
 
 def dense_from_kernel(V, h, w):
     V = np.asarray(V, dtype=np.float32)
+    if V.ndim != 2 or V.shape[0] != V.shape[1] or V.shape[0] % 2 == 0:
+        raise ValueError("V must be square with an odd side")
     d = V.shape[0] // 2
     i, j, k, l = np.indices((h, w, h, w))
     a, b = k - i, l - j
@@ -950,6 +996,8 @@ import numpy as np
 
 
 def corr2d_multi_in(X, K):
+    if X.shape[0] != K.shape[0]:
+        raise ValueError("channel counts differ")
     (C, H, W), (_, KH, KW) = X.shape, K.shape
     Y = np.zeros((H - KH + 1, W - KW + 1))
     for x in X:
@@ -965,6 +1013,8 @@ import numpy as np
 
 
 def corr2d_multi_in(X, K):
+    if X.shape[0] != K.shape[0]:
+        raise ValueError("channel counts differ")
     (C, H, W), (_, KH, KW) = X.shape, K.shape
     Y = np.zeros((H - KH + 1, W - KW + 1))
     for c in range(C):
@@ -1061,6 +1111,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 def corr2d_multi_in(X, K):
     X, K = np.asarray(X, dtype=float), np.asarray(K, dtype=float)
+    if X.shape[0] != K.shape[0]:
+        raise ValueError("channel counts differ")
     windows = sliding_window_view(X, K.shape, axis=(0, 1, 2))     # (1, OH, OW, C, KH, KW)
     return np.tensordot(windows[0], K, axes=3)
 """
@@ -1373,6 +1425,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 def conv_layer(X, V, u=None):
     X, V = np.asarray(X, dtype=float), np.asarray(V, dtype=float)
+    if X.shape[1] != V.shape[1]:
+        raise ValueError("channel counts differ")
     N, D = X.shape[0], V.shape[0]
     windows = sliding_window_view(X, V.shape[1:], axis=(1, 2, 3))[:, 0]  # (N, OH, OW, C, KH, KW)
     OH, OW = windows.shape[1:3]
@@ -1430,99 +1484,568 @@ def conv_layer(X, V, u=None):
     return out
 """
 
+# == new entries (credit groups, integer inputs, missing ValueErrors, named misconceptions) ====
+
+DENSE_NUMPY_PROD = """\
+import numpy as np
+
+
+def dense_param_count(in_shape, out_shape, bias=True):
+    n_in, n_out = np.prod(in_shape), np.prod(out_shape)
+    return n_in * n_out + (n_out if bias else 0)
+"""
+
+CPC_NUMPY_NUMBER = """\
+import numpy as np
+
+
+def conv_param_count(kernel_size, in_channels, out_channels, bias=True):
+    kh, kw = np.broadcast_to(kernel_size, (2,))
+    return kh * kw * in_channels * out_channels + (out_channels if bias else 0)
+"""
+
+CPC_MATH_POW = """\
+import math
+
+
+def conv_param_count(kernel_size, in_channels, out_channels, bias=True):
+    if isinstance(kernel_size, int):
+        taps = math.pow(kernel_size, 2)
+    else:
+        taps = kernel_size[0] * kernel_size[1]
+    return taps * in_channels * out_channels + (out_channels if bias else 0)
+"""
+
+REINDEX_SQUARE_OFFSETS = """\
+import numpy as np
+
+
+def reindex(W):
+    h, w = W.shape[:2]
+    n = 2 * h - 1                          # offsets -(h-1) .. h-1
+    V = np.zeros((h, w, n, n))
+    for i in range(h):
+        for j in range(w):
+            for k in range(h):
+                for l in range(w):
+                    V[i, j, k - i + h - 1, l - j + h - 1] = W[i, j, k, l]
+    return V
+"""
+
+CORR2D_SQUARE_KERNEL = """\
+import numpy as np
+
+
+def corr2d(X, K):
+    (H, W), k = X.shape, K.shape[0]        # the kernel's size
+    if k > H or k > W:
+        raise ValueError("kernel larger than image")
+    Y = np.zeros((H - k + 1, W - k + 1))
+    for i in range(Y.shape[0]):
+        for j in range(Y.shape[1]):
+            Y[i, j] = np.sum(X[i:i + k, j:j + k] * K)
+    return Y
+"""
+
+CORR2D_ZEROS_LIKE = """\
+import numpy as np
+
+
+def corr2d(X, K):
+    (H, W), (KH, KW) = X.shape, K.shape
+    if KH > H or KW > W:
+        raise ValueError("kernel larger than image")
+    Y = np.zeros_like(X)[:H - KH + 1, :W - KW + 1]      # the output's corner of X
+    for i in range(Y.shape[0]):
+        for j in range(Y.shape[1]):
+            Y[i, j] = np.sum(X[i:i + KH, j:j + KW] * K)
+    return Y
+"""
+
+CORR2D_NO_VALUE_ERROR = """\
+import numpy as np
+
+
+def corr2d(X, K):
+    X, K = np.asarray(X, dtype=float), np.asarray(K, dtype=float)
+    (H, W), (KH, KW) = X.shape, K.shape
+    Y = np.zeros((H - KH + 1, W - KW + 1))
+    for i in range(Y.shape[0]):
+        for j in range(Y.shape[1]):
+            Y[i, j] = np.sum(X[i:i + KH, j:j + KW] * K)
+    return Y
+"""
+
+CORR2D_HARD_CODED = """\
+import numpy as np
+
+
+def corr2d(X, K):
+    # the worked example: X = np.arange(9).reshape(3, 3), K = np.arange(4).reshape(2, 2)
+    return np.array([[19.0, 25.0], [37.0, 43.0]])
+"""
+
+CORR2D_RESULT_TYPE = """\
+import numpy as np
+
+
+def corr2d(X, K):
+    X, K = np.asarray(X), np.asarray(K)
+    (H, W), (KH, KW) = X.shape, K.shape
+    if KH > H or KW > W:
+        raise ValueError("kernel larger than image")
+    # an integer image with an integer kernel would stay integer: ask for floats at least
+    Y = np.zeros((H - KH + 1, W - KW + 1), dtype=np.result_type(X, K, np.float64))
+    for i in range(Y.shape[0]):
+        for j in range(Y.shape[1]):
+            Y[i, j] = np.sum(X[i:i + KH, j:j + KW] * K)
+    return Y
+"""
+
+CONV2D_ZEROS_LIKE = """\
+import numpy as np
+
+
+def conv2d(X, K):
+    (H, W), (KH, KW) = X.shape, K.shape
+    if KH > H or KW > W:
+        raise ValueError("kernel larger than image")
+    F = K[::-1, ::-1]
+    Y = np.zeros_like(X[:H - KH + 1, :W - KW + 1])
+    for i in range(Y.shape[0]):
+        for j in range(Y.shape[1]):
+            Y[i, j] = np.sum(X[i:i + KH, j:j + KW] * F)
+    return Y
+"""
+
+CONV2D_NO_VALUE_ERROR = """\
+import numpy as np
+
+
+def conv2d(X, K):
+    X, K = np.asarray(X, dtype=float), np.asarray(K, dtype=float)
+    (H, W), (KH, KW) = X.shape, K.shape
+    F = K[::-1, ::-1]
+    Y = np.zeros((H - KH + 1, W - KW + 1))
+    for a in range(KH):
+        for b in range(KW):
+            Y += F[a, b] * X[a:a + Y.shape[0], b:b + Y.shape[1]]
+    return Y
+"""
+
+LOCAL_ZEROS_LIKE = """\
+import numpy as np
+
+
+def local_layer(X, V, u=0.0):
+    if V.ndim != 2 or V.shape[0] != V.shape[1] or V.shape[0] % 2 == 0:
+        raise ValueError("V must be square with an odd side")
+    k = V.shape[0]
+    P = np.pad(X, k // 2)
+    out = np.zeros_like(X)                 # the output has X's shape
+    for i in range(X.shape[0]):
+        for j in range(X.shape[1]):
+            out[i, j] = u + np.sum(V * P[i:i + k, j:j + k])
+    return out
+"""
+
+LOCAL_ONLY_ODD_CHECKED = """\
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+
+def local_layer(X, V, u=0.0):
+    if V.shape[0] % 2 == 0:
+        raise ValueError("V needs an odd side")
+    d = V.shape[0] // 2
+    return u + np.einsum("ijab,ab->ij", sliding_window_view(np.pad(X, d), V.shape), V)
+"""
+
+DFK_NOT_CENTRED = """\
+import numpy as np
+
+
+def dense_from_kernel(V, h, w):
+    if V.ndim != 2 or V.shape[0] != V.shape[1] or V.shape[0] % 2 == 0:
+        raise ValueError("V must be square with an odd side")
+    k = V.shape[0]
+    W = np.zeros((h, w, h, w))
+    for i in range(h):
+        for j in range(w):
+            for a in range(k):
+                for b in range(k):
+                    if i + a < h and j + b < w:
+                        W[i, j, i + a, j + b] = V[a, b]
+    return W
+"""
+
+DFK_NO_VALUE_ERROR = """\
+import numpy as np
+
+
+def dense_from_kernel(V, h, w):
+    V = np.asarray(V, dtype=float)
+    d = (V.shape[0] - 1) // 2
+    W = np.zeros((h, w, h, w))
+    for i in range(h):
+        for j in range(w):
+            for k in range(h):
+                for l in range(w):
+                    if abs(k - i) <= d and abs(l - j) <= d:
+                        W[i, j, k, l] = V[k - i + d, l - j + d]
+    return W
+"""
+
+CMI_LAST_CHANNEL = """\
+import numpy as np
+
+
+def corr2d_multi_in(X, K):
+    if X.shape[0] != K.shape[0]:
+        raise ValueError("channel counts differ")
+    (C, H, W), (_, KH, KW) = X.shape, K.shape
+    for c in range(C):
+        Y = np.zeros((H - KH + 1, W - KW + 1))
+        for i in range(Y.shape[0]):
+            for j in range(Y.shape[1]):
+                Y[i, j] += np.sum(X[c, i:i + KH, j:j + KW] * K[c])
+    return Y
+"""
+
+CMI_FIRST_SLICE = """\
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+
+def corr2d_multi_in(X, K):
+    if X.shape[0] != K.shape[0]:
+        raise ValueError("channel counts differ")
+    windows = sliding_window_view(X, K.shape[1:], axis=(1, 2))    # (C, OH, OW, KH, KW)
+    return np.einsum("cijab,ab->ij", windows, K[0])
+"""
+
+CMI_ZEROS_LIKE = """\
+import numpy as np
+
+
+def corr2d_multi_in(X, K):
+    if X.shape[0] != K.shape[0]:
+        raise ValueError("channel counts differ")
+    (C, H, W), (_, KH, KW) = X.shape, K.shape
+    Y = np.zeros_like(X[0])[:H - KH + 1, :W - KW + 1]
+    for i in range(Y.shape[0]):
+        for j in range(Y.shape[1]):
+            Y[i, j] = np.sum(X[:, i:i + KH, j:j + KW] * K)
+    return Y
+"""
+
+CMI_NO_VALUE_ERROR = """\
+import numpy as np
+
+
+def corr2d_multi_in(X, K):
+    X, K = np.asarray(X, dtype=float), np.asarray(K, dtype=float)
+    (C, H, W), (_, KH, KW) = X.shape, K.shape
+    Y = np.zeros((H - KH + 1, W - KW + 1))
+    for c in range(C):
+        for i in range(Y.shape[0]):
+            for j in range(Y.shape[1]):
+                Y[i, j] += np.sum(X[c, i:i + KH, j:j + KW] * K[c])
+    return Y
+"""
+
+CMI_HARD_CODED = """\
+import numpy as np
+
+
+def corr2d_multi_in(X, K):
+    # channel 0: the 3 x 3 example (19, 25, 37, 43); channel 1 adds 4 everywhere
+    return np.array([[23.0, 29.0], [41.0, 47.0]])
+"""
+
+CMIO_ZEROS_LIKE = """\
+import numpy as np
+
+
+def corr2d_multi_in_out(X, K):
+    (C, H, W), (D, _, KH, KW) = X.shape, K.shape
+    Y = np.zeros_like(X, shape=(D, H - KH + 1, W - KW + 1))
+    for d in range(D):
+        for i in range(Y.shape[1]):
+            for j in range(Y.shape[2]):
+                Y[d, i, j] = np.sum(X[:, i:i + KH, j:j + KW] * K[d])
+    return Y
+"""
+
+CMIO_AVERAGED = """\
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+
+def corr2d_multi_in_out(X, K):
+    windows = sliding_window_view(X, K.shape[2:], axis=(1, 2))    # (C, OH, OW, KH, KW)
+    return np.einsum("cijab,dcab->dcij", windows, K).mean(axis=1)
+"""
+
+CMIO_FIRST_CHANNEL = """\
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+
+def corr2d_multi_in_out(X, K):
+    windows = sliding_window_view(X[0], K.shape[2:])              # (OH, OW, KH, KW)
+    return np.einsum("ijab,dab->dij", windows, K[:, 0])
+"""
+
+LAYER_FIRST_CHANNEL = """\
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+
+def conv_layer(X, V, u=None):
+    if X.shape[1] != V.shape[1]:
+        raise ValueError("channel counts differ")
+    windows = sliding_window_view(X[:, 0], V.shape[2:], axis=(1, 2))    # (N, OH, OW, KH, KW)
+    out = np.einsum("nijab,dab->ndij", windows, V[:, 0])
+    return out if u is None else out + np.reshape(u, (1, -1, 1, 1))
+"""
+
+LAYER_AVERAGED = """\
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+
+def conv_layer(X, V, u=None):
+    if X.shape[1] != V.shape[1]:
+        raise ValueError("channel counts differ")
+    windows = sliding_window_view(X, V.shape[2:], axis=(2, 3))    # (N, C, OH, OW, KH, KW)
+    out = np.einsum("ncijab,dcab->ndcij", windows, V).mean(axis=2)
+    return out if u is None else out + np.reshape(u, (1, -1, 1, 1))
+"""
+
+LAYER_ZEROS_LIKE = """\
+import numpy as np
+
+
+def conv_layer(X, V, u=None):
+    (N, C, H, W), (D, CV, KH, KW) = X.shape, V.shape
+    if C != CV:
+        raise ValueError("channel counts differ")
+    out = np.zeros_like(X, shape=(N, D, H - KH + 1, W - KW + 1))
+    for n in range(N):
+        for d in range(D):
+            for i in range(out.shape[2]):
+                for j in range(out.shape[3]):
+                    bias = 0.0 if u is None else u[d]
+                    out[n, d, i, j] = bias + np.sum(X[n, :, i:i + KH, j:j + KW] * V[d])
+    return out
+"""
+
+LAYER_NO_VALUE_ERROR = """\
+import numpy as np
+
+
+def conv_layer(X, V, u=None):
+    X, V = np.asarray(X, dtype=float), np.asarray(V, dtype=float)
+    (N, C, H, W), (D, _, KH, KW) = X.shape, V.shape
+    OH, OW = H - KH + 1, W - KW + 1
+    out = np.zeros((N, D, OH, OW))
+    for d in range(D):
+        for c in range(C):
+            for a in range(KH):
+                for b in range(KW):
+                    out[:, d] += V[d, c, a, b] * X[:, c, a:a + OH, b:b + OW]
+        if u is not None:
+            out[:, d] += u[d]
+    return out
+"""
+
 # == the tables =============================================================================
 
 SHORTCUT = "library convolution"
 TRUNCATED = "truncated to integers"
 FLIPPED = "the kernel is flipped"
+NO_ERROR = "must raise ValueError"
+HARD_CODED = "the notebook's worked example"
+
+CORR = ("values", "integer images", "ValueError")        # the groups of corr2d and conv2d
+LOCAL = ("values", "bias u", "integer images", "ValueError")
+DFK = ("values", "non-square grids", "ValueError")
+MULTI_IN = ("values", "integer images", "ValueError")
+MULTI_IN_OUT = ("values", "integer images")
+LAYER = ("values", "u=None", "integer images", "ValueError")
 
 WRONG = {
     "dense_param_count": {
-        "bias_per_input": (DENSE_BIAS_PER_INPUT, "not per input"),
-        "no_bias": (DENSE_NO_BIAS, "bias=True adds one bias per output unit"),
-        "ignores_bias_flag": (DENSE_IGNORES_BIAS_FLAG, "bias=False means no bias"),
-        "sum_of_sizes": (DENSE_SUM_OF_SIZES, "PRODUCT of its sizes"),
-        "int64_overflow": (DENSE_INT64_OVERFLOW, "overflowed numpy's 64-bit integers"),
-        "float_count": (DENSE_FLOAT_COUNT, "return an exact Python int"),
+        "bias_per_input": Mistake(DENSE_BIAS_PER_INPUT, "not per input", "bias_per_input"),
+        "no_bias": Mistake(DENSE_NO_BIAS, "bias=True adds one bias per output unit", "bias_missing"),
+        "ignores_bias_flag": Mistake(DENSE_IGNORES_BIAS_FLAG, "bias=False means no bias",
+                                     "bias_flag_ignored", ("bias=False",)),
+        "sum_of_sizes": Mistake(DENSE_SUM_OF_SIZES, "PRODUCT of its sizes", "sum_of_sizes",
+                                ("values", "bias=False")),
+        "int64_overflow": Mistake(DENSE_INT64_OVERFLOW, "overflowed numpy's 64-bit integers",
+                                  "int64_overflow"),
+        "float_count": Mistake(DENSE_FLOAT_COUNT, "return an exact Python int", "float_count",
+                               ("values", "Python int")),
+        "numpy_prod_returned": Mistake(DENSE_NUMPY_PROD, "overflowed numpy's 64-bit integers",
+                                       "int64_overflow", ("values", "Python int")),
     },
     "conv_param_count": {
-        "no_in_channels": (CPC_NO_IN_CHANNELS, "one kernel per INPUT channel"),
-        "bias_per_input": (CPC_BIAS_PER_INPUT, "not per input channel"),
-        "no_bias": (CPC_NO_BIAS, "bias=True adds one bias per output channel"),
-        "ignores_bias_flag": (CPC_IGNORES_BIAS_FLAG, "bias=False means no bias"),
-        "int_size_not_squared": (CPC_INT_SIZE_NOT_SQUARED, "k x k kernel"),
+        "no_in_channels": Mistake(CPC_NO_IN_CHANNELS, "one kernel per INPUT channel",
+                                  "in_channels_missing", ("values", "bias=False")),
+        "bias_per_input": Mistake(CPC_BIAS_PER_INPUT, "not per input channel", "bias_per_input"),
+        "no_bias": Mistake(CPC_NO_BIAS, "bias=True adds one bias per output channel", "bias_missing"),
+        "ignores_bias_flag": Mistake(CPC_IGNORES_BIAS_FLAG, "bias=False means no bias",
+                                     "bias_flag_ignored", ("bias=False",)),
+        "int_size_not_squared": Mistake(CPC_INT_SIZE_NOT_SQUARED, "k x k kernel",
+                                        "int_size_not_squared", ("values", "bias=False")),
+        "numpy_number": Mistake(CPC_NUMPY_NUMBER, "not a numpy number", "numpy_number",
+                                ("Python int",)),
+        "float_from_math_pow": Mistake(CPC_MATH_POW, "not a float", "float_count", ("Python int",)),
     },
     "reindex": {
-        "sign_flipped": (REINDEX_SIGN_FLIPPED, "not by (i - k, j - l)"),
-        "negative_index": (REINDEX_NEGATIVE_INDEX, "a negative index wraps around"),
-        "w_axes_swapped": (REINDEX_W_AXES_SWAPPED, "the first two axes of W are the output"),
-        "int_dtype": (REINDEX_INT_DTYPE, TRUNCATED),
-        "no_room_for_offsets": (REINDEX_NO_ROOM, "V needs room for every offset"),
+        "sign_flipped": Mistake(REINDEX_SIGN_FLIPPED, "not by (i - k, j - l)", "offset_sign_flipped",
+                                ("values", "non-square grids")),
+        "negative_index": Mistake(REINDEX_NEGATIVE_INDEX, "a negative index wraps around",
+                                  "negative_offset_index", ("values", "non-square grids")),
+        "w_axes_swapped": Mistake(REINDEX_W_AXES_SWAPPED, "the first two axes of W are the output",
+                                  "output_axes_swapped", ("values", "non-square grids")),
+        "int_dtype": Mistake(REINDEX_INT_DTYPE, TRUNCATED, "truncated_to_integers",
+                             ("values", "non-square grids")),
+        "no_room_for_offsets": Mistake(REINDEX_NO_ROOM, "V needs room for every offset",
+                                       "offset_axes_too_short", ("values", "non-square grids")),
+        "square_offsets": Mistake(REINDEX_SQUARE_OFFSETS, "on a non-square grid the offset axes differ",
+                                  "offset_axes_square", ("non-square grids",)),
     },
     "corr2d": {
-        "flipped_kernel": (CORR2D_FLIPPED, "the kernel is flipped"),
-        "transposed_kernel": (CORR2D_TRANSPOSED, "the kernel is transposed"),
-        "one_short": (CORR2D_ONE_SHORT, "one row or column short"),
-        "int_output": (CORR2D_INT_OUTPUT, TRUNCATED),
-        "input_sized_output": (CORR2D_INPUT_SIZED, "the output has the input's size"),
-        "scipy_correlate2d": (CORR2D_SCIPY, SHORTCUT),
-        "np_correlate_rows": (CORR2D_NP_CORRELATE_ROWS, SHORTCUT),
+        "flipped_kernel": Mistake(CORR2D_FLIPPED, "the kernel is flipped", "kernel_flipped",
+                                  CORR[:2]),
+        "transposed_kernel": Mistake(CORR2D_TRANSPOSED, "the kernel is transposed",
+                                     "kernel_transposed", CORR[:2]),
+        "one_short": Mistake(CORR2D_ONE_SHORT, "one row or column short", "output_one_short", CORR[:2]),
+        "int_output": Mistake(CORR2D_INT_OUTPUT, TRUNCATED, "truncated_to_integers", CORR[:2]),
+        "input_sized_output": Mistake(CORR2D_INPUT_SIZED, "the output has the input's size",
+                                      "output_input_sized", CORR[:2]),
+        "square_kernel": Mistake(CORR2D_SQUARE_KERNEL, "take KH from K.shape[0] and KW from K.shape[1]",
+                                 "kernel_assumed_square", CORR[:2]),
+        "zeros_like_truncates": Mistake(CORR2D_ZEROS_LIKE, TRUNCATED, "truncated_to_integers",
+                                        ("integer images",)),
+        "no_value_error": Mistake(CORR2D_NO_VALUE_ERROR, NO_ERROR, "missing_value_error",
+                                  ("ValueError",)),
+        "hard_coded_example": Mistake(CORR2D_HARD_CODED, HARD_CODED, "worked_example_hard_coded", CORR),
+        "scipy_correlate2d": Mistake(CORR2D_SCIPY, SHORTCUT, LIBRARY, CORR),
+        "np_correlate_rows": Mistake(CORR2D_NP_CORRELATE_ROWS, SHORTCUT, LIBRARY, CORR),
     },
     "conv2d": {
-        "not_flipped": (CONV2D_NOT_FLIPPED, "this is cross-correlation"),
-        "rows_only_flipped": (CONV2D_ROWS_ONLY, "only one axis of the kernel is flipped"),
-        "transposed_not_flipped": (CONV2D_TRANSPOSED, "transposing it is not the same"),
-        "rot90": (CONV2D_ROT90, "rotated by 90 degrees"),
-        "one_short": (CONV2D_ONE_SHORT, "one row or column short"),
-        "np_convolve_rows": (CONV2D_NP_CONVOLVE_ROWS, SHORTCUT),
-        "scipy_signal_alias": (CONV2D_SCIPY_ALIAS, SHORTCUT),
+        "not_flipped": Mistake(CONV2D_NOT_FLIPPED, "this is cross-correlation",
+                               "convolution_not_flipped", CORR[:2]),
+        "rows_only_flipped": Mistake(CONV2D_ROWS_ONLY, "only one axis of the kernel is flipped",
+                                     "kernel_flipped_one_axis", CORR[:2]),
+        "transposed_not_flipped": Mistake(CONV2D_TRANSPOSED, "transposing it is not the same",
+                                          "convolution_transposed", CORR[:2]),
+        "rot90": Mistake(CONV2D_ROT90, "rotated by 90 degrees", "kernel_rotated_90", CORR[:2]),
+        "one_short": Mistake(CONV2D_ONE_SHORT, "one row or column short", "output_one_short", CORR[:2]),
+        "zeros_like_truncates": Mistake(CONV2D_ZEROS_LIKE, TRUNCATED, "truncated_to_integers",
+                                        ("integer images",)),
+        "no_value_error": Mistake(CONV2D_NO_VALUE_ERROR, NO_ERROR, "missing_value_error",
+                                  ("ValueError",)),
+        "np_convolve_rows": Mistake(CONV2D_NP_CONVOLVE_ROWS, SHORTCUT, LIBRARY, CORR),
+        "scipy_signal_alias": Mistake(CONV2D_SCIPY_ALIAS, SHORTCUT, LIBRARY, CORR),
     },
     "local_layer": {
-        "flipped_kernel": (LOCAL_FLIPPED, "flips the kernel"),
-        "no_bias": (LOCAL_NO_BIAS, "the bias u is missing"),
-        "wrap_around": (LOCAL_WRAP_AROUND, "not wrap around"),
-        "edge_padding": (LOCAL_EDGE_PADDING, "not repeat the edge"),
-        "padding_one_side": (LOCAL_PAD_ONE_SIDE, "the zero padding must be split"),
-        "valid_only": (LOCAL_VALID_ONLY, "this is the valid output"),
-        "no_value_error": (LOCAL_NO_VALUE_ERROR, "must raise ValueError"),
-        "scipy_ndimage": (LOCAL_SCIPY_NDIMAGE, SHORTCUT),
+        "flipped_kernel": Mistake(LOCAL_FLIPPED, "flips the kernel", "kernel_flipped", LOCAL[:3]),
+        "no_bias": Mistake(LOCAL_NO_BIAS, "the bias u is missing", "bias_missing", ("bias u",)),
+        "wrap_around": Mistake(LOCAL_WRAP_AROUND, "not wrap around", "padding_wraps_around", LOCAL[:3]),
+        "edge_padding": Mistake(LOCAL_EDGE_PADDING, "not repeat the edge", "padding_repeats_edge",
+                                LOCAL[:3]),
+        "padding_one_side": Mistake(LOCAL_PAD_ONE_SIDE, "the zero padding must be split",
+                                    "padding_one_side", LOCAL[:3]),
+        "valid_only": Mistake(LOCAL_VALID_ONLY, "this is the valid output", "valid_output_only",
+                              LOCAL[:3]),
+        "zeros_like_truncates": Mistake(LOCAL_ZEROS_LIKE, TRUNCATED, "truncated_to_integers",
+                                        ("integer images",)),
+        "no_value_error": Mistake(LOCAL_NO_VALUE_ERROR, NO_ERROR, "missing_value_error",
+                                  ("ValueError",)),
+        "square_not_checked": Mistake(LOCAL_ONLY_ODD_CHECKED, "a kernel that is not square",
+                                      "missing_value_error", ("ValueError",)),
+        "scipy_ndimage": Mistake(LOCAL_SCIPY_NDIMAGE, SHORTCUT, LIBRARY, LOCAL),
     },
     "dense_from_kernel": {
-        "flipped_kernel": (DFK_FLIPPED, FLIPPED),
-        "input_output_axes_swapped": (DFK_AXES_SWAPPED, FLIPPED),
-        "matrix_not_reshaped": (DFK_MATRIX, "reshape the (h*w, h*w) matrix"),
-        "int_dtype": (DFK_INT_DTYPE, TRUNCATED),
-        "h_w_swapped": (DFK_W_H_SWAPPED, "h is the number of rows"),
-        "unclipped_border": (DFK_UNCLIPPED_BORDER, "raised on"),
-        "scipy_impulses": (DFK_SCIPY_IMPULSES, SHORTCUT),
+        "flipped_kernel": Mistake(DFK_FLIPPED, FLIPPED, "kernel_flipped", DFK[:2]),
+        "input_output_axes_swapped": Mistake(DFK_AXES_SWAPPED, FLIPPED, "kernel_flipped", DFK[:2]),
+        "matrix_not_reshaped": Mistake(DFK_MATRIX, "reshape the (h*w, h*w) matrix",
+                                       "matrix_not_reshaped", DFK[:2]),
+        "int_dtype": Mistake(DFK_INT_DTYPE, TRUNCATED, "truncated_to_integers", DFK[:2]),
+        "h_w_swapped": Mistake(DFK_W_H_SWAPPED, "h is the number of rows", "h_w_swapped",
+                               ("non-square grids",)),
+        "kernel_not_centred": Mistake(DFK_NOT_CENTRED, "V is centred on the output pixel",
+                                      "kernel_not_centred", DFK[:2]),
+        # raises at the border, where no misconception can be read from an answer
+        "unclipped_border": Mistake(DFK_UNCLIPPED_BORDER, "raised on", "border_not_clipped", DFK[:2]),
+        "no_value_error": Mistake(DFK_NO_VALUE_ERROR, NO_ERROR, "missing_value_error", ("ValueError",)),
+        "scipy_impulses": Mistake(DFK_SCIPY_IMPULSES, SHORTCUT, LIBRARY, DFK),
     },
     "corr2d_multi_in": {
-        "channels_not_summed": (CMI_NOT_SUMMED, "the channels are not summed"),
-        "channels_averaged": (CMI_AVERAGED, "the channels are averaged"),
-        "all_channel_pairs": (CMI_ALL_PAIRS, "pairs with its own kernel slice"),
-        "flipped_kernel": (CMI_FLIPPED, FLIPPED),
-        "int_output": (CMI_INT_OUTPUT, TRUNCATED),
-        "one_short": (CMI_ONE_SHORT, "one row or column short"),
-        "getattr_np_correlate": (CMI_GETATTR_CORRELATE, SHORTCUT),
-        "scipy_correlate_3d": (CMI_SCIPY_3D, SHORTCUT),
+        "channels_not_summed": Mistake(CMI_NOT_SUMMED, "the channels are not summed",
+                                       "channels_not_summed", MULTI_IN[:2]),
+        "channels_averaged": Mistake(CMI_AVERAGED, "the channels are averaged", "channels_averaged",
+                                     MULTI_IN[:2]),
+        "all_channel_pairs": Mistake(CMI_ALL_PAIRS, "pairs with its own kernel slice",
+                                     "all_channel_pairs", MULTI_IN[:2]),
+        "last_channel_only": Mistake(CMI_LAST_CHANNEL, "only one input channel reaches the output",
+                                     "one_channel_only", MULTI_IN[:2]),
+        "first_kernel_slice": Mistake(CMI_FIRST_SLICE, "each with its own kernel slice K[c]",
+                                      "one_kernel_slice", MULTI_IN[:2]),
+        "flipped_kernel": Mistake(CMI_FLIPPED, FLIPPED, "kernel_flipped", MULTI_IN[:2]),
+        "int_output": Mistake(CMI_INT_OUTPUT, TRUNCATED, "truncated_to_integers", MULTI_IN[:2]),
+        "zeros_like_truncates": Mistake(CMI_ZEROS_LIKE, TRUNCATED, "truncated_to_integers",
+                                        ("integer images",)),
+        "one_short": Mistake(CMI_ONE_SHORT, "one row or column short", "output_one_short", MULTI_IN[:2]),
+        "no_value_error": Mistake(CMI_NO_VALUE_ERROR, NO_ERROR, "missing_value_error", ("ValueError",)),
+        "hard_coded_example": Mistake(CMI_HARD_CODED, HARD_CODED, "worked_example_hard_coded",
+                                      MULTI_IN),
+        "getattr_np_correlate": Mistake(CMI_GETATTR_CORRELATE, SHORTCUT, LIBRARY, MULTI_IN),
+        "scipy_correlate_3d": Mistake(CMI_SCIPY_3D, SHORTCUT, LIBRARY, MULTI_IN),
     },
     "corr2d_multi_in_out": {
-        "flipped_kernel": (CMIO_FLIPPED, FLIPPED),
-        "inputs_not_summed": (CMIO_NOT_SUMMED, "the input channels are not summed"),
-        "d_c_axes_swapped": (CMIO_D_C_SWAPPED, "one map per INPUT channel"),
-        "channels_last": (CMIO_CHANNELS_LAST, "the output channels come last"),
-        "int_output": (CMIO_INT_OUTPUT, TRUNCATED),
-        "importlib_scipy": (CMIO_IMPORTLIB_SCIPY, SHORTCUT),
+        "flipped_kernel": Mistake(CMIO_FLIPPED, FLIPPED, "kernel_flipped", MULTI_IN_OUT),
+        "inputs_not_summed": Mistake(CMIO_NOT_SUMMED, "the input channels are not summed",
+                                     "channels_not_summed", MULTI_IN_OUT),
+        "d_c_axes_swapped": Mistake(CMIO_D_C_SWAPPED, "its FIRST axis is the output channel",
+                                    "kernel_axes_swapped", MULTI_IN_OUT),
+        "channels_last": Mistake(CMIO_CHANNELS_LAST, "the output channels come last", "channels_last",
+                                 MULTI_IN_OUT),
+        "int_output": Mistake(CMIO_INT_OUTPUT, TRUNCATED, "truncated_to_integers", MULTI_IN_OUT),
+        "zeros_like_truncates": Mistake(CMIO_ZEROS_LIKE, TRUNCATED, "truncated_to_integers",
+                                        ("integer images",)),
+        "channels_averaged": Mistake(CMIO_AVERAGED, "the channels are averaged", "channels_averaged",
+                                     MULTI_IN_OUT),
+        "first_channel_only": Mistake(CMIO_FIRST_CHANNEL, "only one input channel reaches the output",
+                                      "one_channel_only", MULTI_IN_OUT),
+        "importlib_scipy": Mistake(CMIO_IMPORTLIB_SCIPY, SHORTCUT, LIBRARY, MULTI_IN_OUT),
     },
     "conv_layer": {
-        "flipped_kernel": (LAYER_FLIPPED, FLIPPED),
-        "ignores_bias": (LAYER_IGNORES_BIAS, "the bias is missing"),
-        "bias_last_axis": (LAYER_BIAS_LAST_AXIS, "the bias is added along the wrong axis"),
-        "crashes_on_u_none": (LAYER_CRASHES_ON_NONE, "u=None"),
-        "batch_channel_swapped": (LAYER_BATCH_CHANNEL_SWAPPED, "batch and channel axes are swapped"),
-        "batch_summed": (LAYER_BATCH_SUMMED, "the batch axis is missing"),
-        "int_output": (LAYER_INT_OUTPUT, TRUNCATED),
-        "scipy_signal_alias": (LAYER_SCIPY_ALIAS, SHORTCUT),
+        "flipped_kernel": Mistake(LAYER_FLIPPED, FLIPPED, "kernel_flipped", LAYER[:3]),
+        "ignores_bias": Mistake(LAYER_IGNORES_BIAS, "the bias is missing", "bias_missing",
+                                ("values", "integer images")),
+        "bias_last_axis": Mistake(LAYER_BIAS_LAST_AXIS, "the bias is added along the wrong axis",
+                                  "bias_wrong_axis", ("values", "integer images")),
+        # raises on u=None, where no misconception can be read from an answer
+        "crashes_on_u_none": Mistake(LAYER_CRASHES_ON_NONE, "u=None", "u_none_not_handled",
+                                     ("u=None",)),
+        "batch_channel_swapped": Mistake(LAYER_BATCH_CHANNEL_SWAPPED, "batch and channel axes are swapped",
+                                         "batch_channel_swapped", LAYER[:3]),
+        "batch_summed": Mistake(LAYER_BATCH_SUMMED, "the batch axis is missing", "batch_missing",
+                                LAYER[:3]),
+        "first_channel_only": Mistake(LAYER_FIRST_CHANNEL, "only one input channel reaches the output",
+                                      "one_channel_only", LAYER[:3]),
+        "channels_averaged": Mistake(LAYER_AVERAGED, "the channels are averaged", "channels_averaged",
+                                     LAYER[:3]),
+        "int_output": Mistake(LAYER_INT_OUTPUT, TRUNCATED, "truncated_to_integers", LAYER[:3]),
+        "zeros_like_truncates": Mistake(LAYER_ZEROS_LIKE, TRUNCATED, "truncated_to_integers",
+                                        ("integer images",)),
+        "no_value_error": Mistake(LAYER_NO_VALUE_ERROR, NO_ERROR, "missing_value_error", ("ValueError",)),
+        "scipy_signal_alias": Mistake(LAYER_SCIPY_ALIAS, SHORTCUT, LIBRARY, LAYER),
     },
 }
 
@@ -1549,6 +2072,7 @@ CORRECT = {
         "im2col": CORR2D_IM2COL,
         "fft": CORR2D_FFT,
         "float32": CORR2D_FLOAT32,
+        "result_type": CORR2D_RESULT_TYPE,
     },
     "conv2d": {
         "loops": CONV2D_LOOPS,

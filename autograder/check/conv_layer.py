@@ -1,8 +1,11 @@
 """Hidden checks of the assignment ``conv_layer``: one function per test cell.
 
 Each ``test_<name>(<name>)`` takes the student's function (or the grader's stand-in for it),
-compares it with ``convref`` or a brute-force oracle on hypothesis cases drawn fresh for each
-submission, and raises ``CheckFailed`` with targeted feedback for the chapter's known misconceptions.
+builds cases drawn fresh for each submission (``convgrade.cases``), with the right answer from
+``convref`` or a brute-force oracle and the answers of the chapter's known misconceptions, and
+hands them to the verdict engine (``convgrade.verdict.judge``), which names the mistake and
+gives credit group by group. The weights of each function's credit groups are stated below,
+next to its check (``*_GROUPS``).
 """
 from __future__ import annotations
 
@@ -14,17 +17,51 @@ from hypothesis import strategies as st
 import convref
 
 from ..cases import dims, draw, int_array, rng_array, seeds, shapes_of
-from ..checks import CheckFailed, run_cases
-from ..verdict import (ERRORS, VALUES, Alternatives, Case, Depends, Misconception, judge, must_raise,
-                       truncated)
+from ..verdict import (ERRORS, NUMPY_NUMBER, VALUES, Alternatives, Case, Depends, Misconception,
+                       close, judge, must_raise, truncated)
 
 N_CASES = 25
+
+INTEGERS = "integer images"          # the same sums on integer inputs: a float answer comes back
+NON_SQUARE = "non-square grids"      # grids with h != w, where rows and columns cannot be confused
 
 
 # -- parameter counting ------------------------------------------------------------------
 
-def _shape(st_len):
-    return st.lists(dims(1, 2000), min_size=1, max_size=st_len).map(tuple)
+PYTHON_INT = "Python int"
+#: Credit groups of the two counts: the count with a bias, the count with bias=False, and the
+#: type the task asks for (a Python int; the other groups accept any number of the right value).
+COUNT_GROUPS = {VALUES: 2, "bias=False": 1, PYTHON_INT: 1}
+
+INT64_OVERFLOW = Misconception("int64_overflow", "the count overflowed numpy's 64-bit integers "
+                               "(np.prod wraps around silently): multiply Python ints "
+                               "(math.prod, or int() of each size)")
+FLOAT_COUNT = Misconception("float_count", "return an exact Python int, not a float: above "
+                            "2**53 a float cannot hold every count and loses its last digits")
+SUM_OF_SIZES = Misconception("sum_of_sizes", "a shape holds as many entries as the PRODUCT of "
+                             "its sizes (a 2x3 grid has 6), not their sum")
+DENSE_BIAS_PER_INPUT = Misconception("bias_per_input", "the bias adds one number per output "
+                                     "unit, not per input")
+DENSE_NO_BIAS = Misconception("bias_missing", "bias=True adds one bias per output unit")
+DENSE_BIAS_FLAG = Misconception("bias_flag_ignored", "bias=False means no bias: add "
+                                "prod(out_shape) only when bias is true")
+NO_IN_CHANNELS = Misconception("in_channels_missing", "each output channel has one kernel per "
+                               "INPUT channel: multiply by both channel counts")
+CONV_BIAS_PER_INPUT = Misconception("bias_per_input", "one bias per output channel, not per "
+                                    "input channel")
+CONV_NO_BIAS = Misconception("bias_missing", "bias=True adds one bias per output channel")
+CONV_BIAS_FLAG = Misconception("bias_flag_ignored", "bias=False means no bias: add "
+                               "out_channels only when bias is true")
+INT_SIZE_NOT_SQUARED = Misconception("int_size_not_squared", "an int kernel_size k means a "
+                                     "k x k kernel: k * k weights per channel pair")
+
+
+def _shape(max_len, high):
+    return st.one_of(dims(1, high), st.lists(dims(1, high), min_size=1, max_size=max_len).map(tuple))
+
+
+def _size(shape) -> int:
+    return shape if isinstance(shape, int) else math.prod(shape)
 
 
 def _int64(n):
@@ -32,65 +69,139 @@ def _int64(n):
     return (n + 2**63) % 2**64 - 2**63
 
 
-def _count_wrong(want, extra):
-    """Misconceptions every count can show, after the ones specific to a layer (``extra``)."""
-    wrong = dict(extra)
-    if want != _int64(want):
-        wrong["the count overflowed numpy's 64-bit integers (np.prod wraps around silently): "
-              "multiply Python ints (math.prod, or int() of each size)"] = _int64(want)
-    if float(want) != want:
-        wrong["return an exact Python int: this count is larger than 2**53, where a float or "
-              "numpy number loses its last digits"] = float(want)
-    return wrong
+def _same_count(got, want) -> bool:
+    """Whether ``got`` is the count ``want``, whatever numeric type carries it: the type is
+    judged in the group :data:`PYTHON_INT` alone, so a numpy number (which reaches the grader
+    as a 0-d float64 array) or a float of the right value keeps the other groups. A Python int
+    must be exact; a float ``want`` is a misconception computed in floats, which a float
+    matches up to rounding."""
+    if isinstance(got, np.ndarray):
+        return got.shape == () and got.dtype.kind in "iuf" and float(got) == float(want)
+    if type(got) is float:
+        return close(got, want) if isinstance(want, float) else got == want
+    return type(got) is int and isinstance(want, int) and got == want
+
+
+def _same_kind(got, want) -> bool:
+    """Whether ``got`` is the kind of number ``want`` is (a Python int, a float, or a numpy
+    number, i.e. a 0-d array); its value is judged by the other groups."""
+    if isinstance(want, np.ndarray):
+        return isinstance(got, np.ndarray) and got.shape == ()
+    return type(got) is type(want)
+
+
+def _count_cases(rows, about, wrong):
+    """Cases of a count: ``rows`` are ``(args, kwargs, want, group)``; ``wrong(args, kwargs)``
+    the misconceptions specific to the layer. Every count also shows the two of exactness."""
+    cases = []
+    for args, kwargs, want, group in rows:
+        answers = {k: v for k, v in wrong(args, kwargs).items() if v is not None and v != want}
+        if _int64(want) != want:
+            answers[INT64_OVERFLOW] = Alternatives((_int64(want), float(_int64(want))))
+        if float(want) != want:
+            answers[FLOAT_COUNT] = float(want)
+        cases.append(Case(args, want, about(args, kwargs), group=group, kwargs=kwargs,
+                          wrong=answers, same=_same_count))
+    return cases
+
+
+def _type_cases(rows, about):
+    """Cases of the group :data:`PYTHON_INT`: the answer must be a Python int."""
+    return [Case(args, want, about(args, kwargs), group=PYTHON_INT, kwargs=kwargs, same=_same_kind,
+                 wrong={NUMPY_NUMBER: np.asarray(float(want)), FLOAT_COUNT: float(want)})
+            for args, kwargs, want, _ in rows]
+
+
+def _dense_count(ins, outs, bias=True):
+    n_in, n_out = _size(ins), _size(outs)
+    return n_in * n_out + (n_out if bias else 0)
 
 
 def test_dense_param_count(dense_param_count):
-    """Weights of a dense layer between two grids: in x out, plus one bias per output."""
-    fixed = [((1000, 1000), (1000,), True), ((1999, 1999, 1999), (1999, 1999), False),
-             ((2000, 2000, 2000), (2000, 2000, 2000), False)]
-    cases = []
-    for ins, outs, bias in fixed + draw(st.tuples(_shape(3), _shape(3), st.booleans()), N_CASES):
-        n_in, n_out = math.prod(ins), math.prod(outs)
-        want = n_in * n_out + (n_out if bias else 0)
-        s_in, s_out = sum(ins), sum(outs)
-        about = ("the lecture's megapixel example" if (ins, outs, bias) == fixed[0] else
-                 f"in_shape {ins}, out_shape {outs}, bias={bias}")
-        kwargs = {} if (ins, outs, bias) == fixed[0] else {"bias": bias}   # the default bias=True
-        cases.append(Case((ins, outs), want, about, kwargs=kwargs, wrong=_count_wrong(want, {
-            "the bias adds one number per output unit, not per input": n_in * n_out + (n_in if bias else 0),
-            "bias=True adds one bias per output unit": n_in * n_out,
-            "bias=False means no bias: add prod(out_shape) only when bias is true":
-            n_in * n_out + n_out,
-            "a shape holds as many entries as the PRODUCT of its sizes (a 2x3 grid has 6), not their sum":
-            s_in * s_out + (s_out if bias else 0)})))
-    return run_cases(dense_param_count, "dense_param_count", cases)
+    """Weights of a dense layer between two grids: in x out, plus one bias per output. The
+    counts go beyond 2**53 and 2**63, where only Python ints stay exact."""
+    def row(ins, outs, bias=None):
+        kwargs = {} if bias is None else {"bias": bias}
+        return (ins, outs), kwargs, _dense_count(ins, outs, bias is not False), \
+            VALUES if bias is not False else "bias=False"
+
+    moderate = _shape(3, 300)              # at most 2.7e7 entries a side: counts below 2**53
+    rows = [row((1000, 1000), (1000,)),    # the lecture's megapixel example, default bias
+            row((1999, 1999, 1999), (1999, 1999), True), row((2000,) * 3, (2000,) * 3, True),
+            row((28, 28), 10, True), row(12, (3, 4), True), row((2, 3), (4, 5), False),
+            row(6, 7, False), row((1000, 1000), 1000, False)]
+    rows += [row(i, o, b) for i, o, b in draw(st.tuples(moderate, moderate, st.booleans()), N_CASES)]
+
+    def about(args, kwargs):
+        ins, outs = args
+        return f"in_shape {ins}, out_shape {outs}, bias={kwargs.get('bias', True)}"
+
+    def wrong(args, kwargs):
+        (ins, outs), bias = args, kwargs.get("bias", True)
+        n_in, n_out = _size(ins), _size(outs)
+        s_in, s_out = (sum(s) if isinstance(s, tuple) else s for s in (ins, outs))
+        return {DENSE_BIAS_PER_INPUT: n_in * n_out + n_in if bias else None,
+                DENSE_NO_BIAS: n_in * n_out if bias else None,
+                DENSE_BIAS_FLAG: None if bias else n_in * n_out + n_out,
+                SUM_OF_SIZES: s_in * s_out + (s_out if bias else 0)}
+
+    small = [r for r in rows if r[2] < 2**31][:6]
+    cases = _count_cases(rows, about, wrong) + _type_cases(small, about)
+    return judge(dense_param_count, "dense_param_count", cases, COUNT_GROUPS)
 
 
 def test_conv_param_count(conv_param_count):
     """Weights of a conv layer: KH x KW x C x D, plus one bias per output channel."""
-    cases = []
+    def taps(size):
+        return size * size if isinstance(size, int) else math.prod(size)
+
+    def row(size, c_in, c_out, bias=None):
+        kwargs = {} if bias is None else {"bias": bias}
+        with_bias = bias is not False
+        return (size, c_in, c_out), kwargs, taps(size) * c_in * c_out + (c_out if with_bias else 0), \
+            VALUES if with_bias else "bias=False"
+
     strategy = st.tuples(st.one_of(dims(1, 11), st.tuples(dims(1, 11), dims(1, 11))),
                          dims(1, 512), dims(1, 512), st.booleans())
-    fixed = [((3, 3), 3, 64, True), (1, 1, 1, False), (5, 3, 16, True)]   # an int size above 1
-    for size, c_in, c_out, bias in fixed + draw(strategy, N_CASES):
-        taps = size * size if isinstance(size, int) else math.prod(size)
-        wrong = {"each output channel has one kernel per INPUT channel: "
-                 "multiply by both channel counts": taps * c_out + (c_out if bias else 0),
-                 "one bias per output channel, not per input channel":
-                 taps * c_in * c_out + (c_in if bias else 0),
-                 "bias=True adds one bias per output channel": taps * c_in * c_out,
-                 "bias=False means no bias: add out_channels only when bias is true":
-                 taps * c_in * c_out + c_out}
-        if isinstance(size, int):
-            wrong["an int kernel_size k means a k x k kernel: k * k weights per channel pair"] = \
-                size * c_in * c_out + (c_out if bias else 0)
-        cases.append(Case((size, c_in, c_out), taps * c_in * c_out + (c_out if bias else 0),
-                          f"kernel_size {size}, {c_in} -> {c_out} channels, bias={bias}",
-                          kwargs={"bias": bias}, wrong=wrong))
-    return run_cases(conv_param_count, "conv_param_count", cases)
+    rows = [row(3, 3, 64), row((3, 3), 3, 64, True), row(5, 3, 16, True), row((1, 7), 4, 2, True),
+            row(1, 1, 1, False), row((3, 5), 2, 4, False), row(4, 6, 8, False)]
+    rows += [row(*example) for example in draw(strategy, N_CASES)]
+
+    def about(args, kwargs):
+        size, c_in, c_out = args
+        return f"kernel_size {size}, {c_in} -> {c_out} channels, bias={kwargs.get('bias', True)}"
+
+    def wrong(args, kwargs):
+        (size, c_in, c_out), bias = args, kwargs.get("bias", True)
+        n = taps(size)
+        return {NO_IN_CHANNELS: n * c_out + (c_out if bias else 0),
+                CONV_BIAS_PER_INPUT: n * c_in * c_out + c_in if bias else None,
+                CONV_NO_BIAS: n * c_in * c_out if bias else None,
+                CONV_BIAS_FLAG: None if bias else n * c_in * c_out + c_out,
+                INT_SIZE_NOT_SQUARED: size * c_in * c_out + (c_out if bias else 0)
+                if isinstance(size, int) else None}
+
+    cases = _count_cases(rows, about, wrong) + _type_cases(rows[:6], about)
+    return judge(conv_param_count, "conv_param_count", cases, COUNT_GROUPS)
 
 
 # -- re-indexing the dense layer ---------------------------------------------------------
+
+#: Credit groups of reindex: square grids, and grids with h != w.
+REINDEX_GROUPS = {VALUES: 2, NON_SQUARE: 1}
+
+OFFSET_SIGN = Misconception("offset_sign_flipped", "V is indexed by the offset (a, b) = "
+                            "(k - i, l - j), not by (i - k, j - l)")
+NEGATIVE_INDEX = Misconception("negative_offset_index", "offset a belongs at index a + h - 1 "
+                               "(and b at b + w - 1): a negative index wraps around to the end "
+                               "of the axis")
+W_AXES_SWAPPED = Misconception("output_axes_swapped", "W[i, j, k, l] weights input pixel (k, l) "
+                               "for OUTPUT pixel (i, j): the first two axes of W are the output")
+NO_ROOM = Misconception("offset_axes_too_short", "V needs room for every offset -(h-1)..(h-1): "
+                        "its last axes have 2h-1 and 2w-1 entries")
+SQUARE_OFFSETS = Misconception("offset_axes_square", "on a non-square grid the offset axes "
+                               "differ: 2h-1 row offsets, 2w-1 column offsets")
+
 
 def _reindex_oracle(W, shift=True):
     """The definition as a loop; ``shift=False`` stores offset a at index a itself (where a
@@ -105,37 +216,33 @@ def _reindex_oracle(W, shift=True):
     return V
 
 
-def _truncated(want):
-    """The answer of a float computation stored in an int array (each entry cut to an int)."""
-    return {"the output was truncated to integers: build it as a float array "
-            "(np.zeros(shape), not dtype=int)": np.trunc(want)}
-
-
 def test_reindex(reindex):
     """V[i, j, a+h-1, b+w-1] = W[i, j, i+a, j+b]: the lecture's change of index, checked
-    against a brute-force loop over all (i, j, k, l)."""
+    against a brute-force loop over all (i, j, k, l), on float and integer weights."""
+    square = [(1, 1, 0), (2, 2, 1), (3, 3, 2)] + [(n, n, s) for n, s in
+                                                    draw(st.tuples(dims(1, 5), seeds), 8)]
+    other = [(2, 3, 3), (4, 1, 4), (1, 3, 5), (3, 2, 6)] + draw(
+        st.tuples(dims(1, 5), dims(1, 5), seeds).filter(lambda t: t[0] != t[1]), 8)
     cases = []
-    for h, w, seed in [(1, 1, 0), (2, 3, 1)] + draw(st.tuples(dims(1, 5), dims(1, 5), seeds), 15):
-        W = rng_array(seed, (h, w, h, w))
+    for k, (h, w, seed) in enumerate(square + other):
+        W = int_array(seed, (h, w, h, w)) if k % 3 == 1 else rng_array(seed, (h, w, h, w))
         want = _reindex_oracle(W)
-        cases.append(Case((W,), want, f"a {h}x{w} grid (W of shape {h}x{w}x{h}x{w})",
-                          wrong={"V is indexed by the offset (a, b) = (k - i, l - j), not by (i - k, j - l)":
-                                 want[:, :, ::-1, ::-1],
-                                 "offset a belongs at index a + h - 1 (and b at b + w - 1): a negative "
-                                 "index wraps around to the end of the axis": _reindex_oracle(W, False),
-                                 "W[i, j, k, l] weights input pixel (k, l) for OUTPUT pixel (i, j): "
-                                 "the first two axes of W are the output": _reindex_oracle(
-                                     W.transpose(2, 3, 0, 1)),
-                                 **_truncated(want)}))
+        kind = "integer " if W.dtype.kind == "i" else ""
+        cases.append(Case((W,), want, f"a {h}x{w} grid ({kind}W of shape {h}x{w}x{h}x{w})",
+                          group=VALUES if h == w else NON_SQUARE,
+                          wrong={OFFSET_SIGN: want[:, :, ::-1, ::-1],
+                                 NEGATIVE_INDEX: _reindex_oracle(W, False),
+                                 W_AXES_SWAPPED: _reindex_oracle(W.transpose(2, 3, 0, 1)),
+                                 **truncated(want)}))
 
     def hint(case, shape):
         h, w = case.args[0].shape[:2]
         if shape == (h, w, h, w):
-            return "V needs room for every offset -(h-1)..(h-1): its last axes have 2h-1 and 2w-1 entries"
+            return NO_ROOM
         if h != w and shape in ((h, w, 2 * h - 1, 2 * h - 1), (h, w, 2 * w - 1, 2 * w - 1)):
-            return "on a non-square grid the offset axes differ: 2h-1 row offsets, 2w-1 column offsets"
+            return SQUARE_OFFSETS
         return None
-    return run_cases(reindex, "reindex", cases, hint)
+    return judge(reindex, "reindex", cases, REINDEX_GROUPS, shape_hint=hint)
 
 
 # -- single-channel cross-correlation and convolution ------------------------------------
@@ -171,25 +278,30 @@ TRANSPOSED_NOT_FLIPPED = Misconception("convolution_transposed", "true convoluti
                                        "the same")
 ROTATED_90 = Misconception("kernel_rotated_90", "the kernel is rotated by 90 degrees: true "
                            "convolution turns it by 180 (flip both axes)")
+HARD_CODED = Misconception("worked_example_hard_coded", "the answer is the notebook's worked "
+                           "example, whatever the input: compute the output from X and K")
 #: Credit groups of the two single-channel functions, and their weights.
-CORR_GROUPS = {VALUES: 2, "integer images": 1, ERRORS: 1}
+CORR_GROUPS = {VALUES: 2, INTEGERS: 1, ERRORS: 1}
+#: The notebook's worked examples (X = arange(9) as 3x3, K = arange(4) as 2x2): what a
+#: function that only reproduces them returns.
+CORR2D_EXAMPLE = np.array([[19.0, 25.0], [37.0, 43.0]])
+CONV2D_EXAMPLE = np.array([[5.0, 11.0], [23.0, 29.0]])
 
 
 def _valid_shape_hint(case, shape):
+    """The mistake a wrong valid-output shape shows; all of them where several give that shape
+    (a 1-row kernel assumed square gives the input's size): the other cases decide."""
     X, K = case.args[-2], case.args[-1]
     (h, w), (kh, kw) = X.shape[-2:], K.shape[-2:]
     oh, ow = h - kh + 1, w - kw + 1
-    if kh != kw and shape[-2:] in ((oh, w - kh + 1), (h - kw + 1, ow)):
-        return SQUARE_KERNEL
-    if shape[-2:] == (oh - 1, ow - 1) or shape[-2:] == (oh - 1, ow) or shape[-2:] == (oh, ow - 1):
-        return ONE_SHORT
-    if shape[-2:] == (h, w):
-        return INPUT_SIZED
-    if shape[-2:] == (oh + 1, ow + 1):
-        return ONE_TOO_MANY
-    if shape[-2:] == (ow, oh) and oh != ow:
-        return ROWS_COLUMNS_SWAPPED
-    return None
+    shape = tuple(shape[-2:])
+    found = [m for m, shapes in (
+        (SQUARE_KERNEL, ((oh, w - kh + 1), (h - kw + 1, ow)) if kh != kw else ()),
+        (ONE_SHORT, ((oh - 1, ow - 1), (oh - 1, ow), (oh, ow - 1))),
+        (INPUT_SIZED, ((h, w),)),
+        (ONE_TOO_MANY, ((oh + 1, ow + 1),)),
+        (ROWS_COLUMNS_SWAPPED, ((ow, oh),) if oh != ow else ())) if shape in shapes]
+    return found[0] if len(found) == 1 else tuple(found) or None
 
 
 def _corr_cases(reference, wrongs):
@@ -197,7 +309,7 @@ def _corr_cases(reference, wrongs):
     kernels that do not fit, which must raise ValueError."""
     cases = []
     images = [(X, K, VALUES) for X, K in _image_cases(N_CASES)]
-    images += [(int_array(k, X.shape), K, "integer images") for k, (X, K, _) in enumerate(images[:8])]
+    images += [(int_array(k, X.shape), K, INTEGERS) for k, (X, K, _) in enumerate(images[:8])]
     for X, K, group in images:
         want = reference(X, K)
         wrong = {**wrongs(X, K), **truncated(want)}
@@ -214,7 +326,7 @@ def _corr_cases(reference, wrongs):
 def test_corr2d(corr2d):
     """Valid cross-correlation, H[i, j] = sum_ab K[a, b] X[i + a, j + b], against convref."""
     def wrongs(X, K):
-        wrong = {FLIPPED: convref.convolve(X, K)}
+        wrong = {FLIPPED: convref.convolve(X, K), HARD_CODED: CORR2D_EXAMPLE}
         if K.shape[0] == K.shape[1]:
             wrong[TRANSPOSED] = convref.correlate(X, K.T)
         return wrong
@@ -233,104 +345,233 @@ def test_conv2d(conv2d):
     def wrongs(X, K):
         wrong = {NOT_FLIPPED: convref.correlate(X, K),
                  ONE_AXIS: Alternatives((convref.correlate(X, K[::-1, :]),
-                                         convref.correlate(X, K[:, ::-1])))}
+                                         convref.correlate(X, K[:, ::-1]))),
+                 HARD_CODED: CONV2D_EXAMPLE}
         if K.shape[0] == K.shape[1]:
             wrong[TRANSPOSED_NOT_FLIPPED] = convref.correlate(X, K.T)
             wrong[ROTATED_90] = Alternatives((convref.correlate(X, np.rot90(K)),
                                               convref.correlate(X, np.rot90(K, -1))))
         return wrong
     on_corr2d = Depends("corr2d", _corr2d_of_flipped, lambda case, results: results[0],
-                        groups=(VALUES, "integer images"))
+                        groups=(VALUES, INTEGERS, ERRORS))
     return judge(conv2d, "conv2d", _corr_cases(convref.convolve, wrongs), CORR_GROUPS,
                  shape_hint=_valid_shape_hint, depends=on_corr2d)
 
 
 # -- the lecture's local layer and its dense twin ----------------------------------------
 
+#: Credit groups of local_layer: the sums (u = 0), the bias u, integer images, the ValueError.
+LOCAL_GROUPS = {VALUES: 2, "bias u": 1, INTEGERS: 1, ERRORS: 1}
+#: Credit groups of dense_from_kernel: square grids, grids with h != w, the ValueError.
+DENSE_FROM_KERNEL_GROUPS = {VALUES: 2, NON_SQUARE: 1, ERRORS: 1}
+
+LOCAL_FLIPPED = Misconception("kernel_flipped", "V[a + Delta, b + Delta] multiplies X[i + a, "
+                              "j + b]: this flips the kernel")
+LOCAL_NO_BIAS = Misconception("bias_missing", "the bias u is missing")
+WRAP_AROUND = Misconception("padding_wraps_around", "values outside X must count as zero, not "
+                            "wrap around")
+EDGE_PADDING = Misconception("padding_repeats_edge", "values outside X must count as zero, not "
+                             "repeat the edge")
+MIRROR_PADDING = Misconception("padding_mirrors", "values outside X must count as zero, not "
+                               "mirror the image")
+PAD_ONE_SIDE = Misconception("padding_one_side", "the zero padding must be split: Delta rows and "
+                             "columns on EACH side of X, not 2 * Delta on one side")
+VALID_ONLY = Misconception("valid_output_only", "this is the valid output: pad X with Delta zeros "
+                           "on each side so the output has the same shape as X")
+NOT_SAME_SHAPE = "the output must have the same shape as X (X is zero outside its borders)"
+DFK_FLIPPED = Misconception("kernel_flipped", "the kernel is flipped: W[i, j, k, l] = "
+                            "V[k - i + Delta, l - j + Delta]")
+DFK_NOT_RESHAPED = Misconception("matrix_not_reshaped", "W has four axes (h, w, h, w): reshape "
+                                 "the (h*w, h*w) matrix")
+DFK_H_W_SWAPPED = Misconception("h_w_swapped", "h is the number of rows and w of columns: W has "
+                                "shape (h, w, h, w)")
+DFK_NOT_CENTRED = Misconception("kernel_not_centred", "V is centred on the output pixel: "
+                                "W[i, j, k, l] = V[k - i + Delta, l - j + Delta], with Delta rows "
+                                "and columns of V on each side of (i, j)")
+#: Kernels for which local_layer and dense_from_kernel must raise ValueError.
+BAD_KERNELS = [((2, 2), "an even side has no centre"),
+               ((3, 5), "a kernel that is not square"),
+               ((4, 4), "an even side has no centre"),
+               ((3, 3, 3), "a 3-D kernel")]
+
+
 def _local_cases(count):
-    fixed = [(3, 3, 0, 0.0, 0), (1, 1, 0, 1.5, 1), (2, 5, 1, -0.5, 2), (4, 4, 2, 0.0, 3)]
+    fixed = [(3, 3, 0, 0.0, 0), (1, 1, 0, 1.5, 1), (2, 5, 1, -0.5, 2), (4, 4, 2, 0.0, 3),
+             (5, 3, 1, 1.0, 4), (6, 7, 3, 0.0, 5)]
     drawn = draw(st.tuples(dims(1, 8), dims(1, 8), st.integers(0, 3),
                            st.sampled_from([0.0, 1.0, -2.5]), seeds), count)
     return [(rng_array(s, (h, w)), rng_array(s + 1, (2 * d + 1, 2 * d + 1)), u)
             for h, w, d, u, s in fixed + drawn]
 
 
+def _bad_kernel_cases(args_of, about_of):
+    return [must_raise(args_of(np.ones(shape)), about_of(shape),
+                       f"V must be a square 2-D array with an odd side 2*Delta + 1: {why}")
+            for shape, why in BAD_KERNELS]
+
+
+def _local_wrong(X, V, u):
+    d = V.shape[0] // 2
+    wrong = {LOCAL_FLIPPED: u + convref.convolve(X, V, "same"),
+             LOCAL_NO_BIAS: convref.correlate(X, V, "same") if u else None,
+             WRAP_AROUND: u + convref.correlate(X, V, "same", boundary="circular"),
+             EDGE_PADDING: u + convref.correlate(X, V, "same", boundary="replicate"),
+             PAD_ONE_SIDE: Alternatives((
+                 u + convref.correlate(np.pad(X, ((0, 2 * d), (0, 2 * d))), V),
+                 u + convref.correlate(np.pad(X, ((2 * d, 0), (2 * d, 0))), V)))}
+    if d < min(X.shape):
+        wrong[MIRROR_PADDING] = u + convref.correlate(X, V, "same", boundary="reflect")
+    return wrong
+
+
+def _local_of_corr2d(case):
+    X, V = case.args
+    d = V.shape[0] // 2
+    return [((np.pad(X, d), V), {})]
+
+
 def test_local_layer(local_layer):
-    """Delta-local layer with zeros outside X, output shaped like X, plus the scalar bias u."""
+    """Delta-local layer with zeros outside X, output shaped like X, plus the scalar bias u;
+    ValueError for a kernel with no centre. A local layer built on the student's corr2d (of
+    the zero-padded image) is charged only for its own mistakes."""
+    layers = _local_cases(N_CASES)
+    rows = [(X, V, u, VALUES if u == 0 else "bias u") for X, V, u in layers]
+    rows += [(int_array(k, X.shape), V, 0.0, INTEGERS) for k, (X, V, _) in enumerate(layers[:8])]
     cases = []
-    for X, V, u in _local_cases(N_CASES):
+    for X, V, u, group in rows:
         want = u + convref.correlate(X, V, "same")
         magnitude = abs(u) + convref.correlate(np.abs(X), np.abs(V), "same")
-        d = V.shape[0] // 2
-        wrong = {"V[a + Delta, b + Delta] multiplies X[i + a, j + b]: this "
-                 "flips the kernel": u + convref.convolve(X, V, "same"),
-                 "the bias u is missing": convref.correlate(X, V, "same"),
-                 "values outside X must count as zero, not wrap around":
-                 u + convref.correlate(X, V, "same", boundary="circular"),
-                 "values outside X must count as zero, not repeat the edge":
-                 u + convref.correlate(X, V, "same", boundary="replicate"),
-                 "the zero padding must be split: Delta rows and columns on EACH side of X, "
-                 "not 2 * Delta on one side": u + convref.correlate(np.pad(X, ((0, 2 * d), (0, 2 * d))), V),
-                 "the zero padding must be split: Delta rows and columns on EACH side of X, "
-                 "not 2 * Delta on one side ": u + convref.correlate(np.pad(X, ((2 * d, 0), (2 * d, 0))), V),
-                 **_truncated(want)}
-        if d < min(X.shape):
-            wrong["values outside X must count as zero, not mirror the image"] = \
-                u + convref.correlate(X, V, "same", boundary="reflect")
-        cases.append(Case((X, V), want, f"a {shapes_of(X)} image with a {shapes_of(V)} kernel, u={u}",
-                          kwargs={"u": u}, magnitude=magnitude, wrong=wrong))
+        kind = "integer " if group == INTEGERS else ""
+        kwargs = {"u": u} if u or len(cases) % 2 else {}     # u=0 half the time by default
+        cases.append(Case((X, V), want, f"a {shapes_of(X)} {kind}image with a {shapes_of(V)} kernel"
+                          + (f", u={u}" if u else ""), group=group, kwargs=kwargs,
+                          magnitude=magnitude, wrong={**_local_wrong(X, V, u), **truncated(want)}))
+    cases += _bad_kernel_cases(lambda V: (np.ones((5, 5)), V),
+                               lambda shape: f"a 5x5 image with a {'x'.join(map(str, shape))} kernel")
 
     def hint(case, shape):
-        if shape != case.args[0].shape:
-            (h, w), k = case.args[0].shape, case.args[1].shape[0]
-            if shape == (h - k + 1, w - k + 1):
-                return ("this is the valid output: pad X with Delta zeros on each side so the "
-                        "output has the same shape as X")
-            return "the output must have the same shape as X (X is zero outside its borders)"
-        return None
-    run_cases(local_layer, "local_layer", cases, hint)
-    bad = [np.ones((2, 2)), np.ones((3, 5)), np.ones((4, 4))]
-    outcomes = _raises(local_layer, [((np.ones((5, 5)), V), {}) for V in bad])
-    for V, raised in zip(bad, outcomes):
-        if not raised:
-            raise CheckFailed(f"local_layer must raise ValueError for a {shapes_of(V)} kernel "
-                              "(V must be square with an odd side 2*Delta + 1)")
-    return len(cases) + len(bad)
+        (h, w), k = case.args[0].shape, case.args[1].shape[0]
+        if shape == (h - k + 1, w - k + 1):
+            return VALID_ONLY
+        return NOT_SAME_SHAPE
+    on_corr2d = Depends("corr2d", _local_of_corr2d,
+                        lambda case, results: case.kwargs.get("u", 0.0) + results[0],
+                        groups=(VALUES, "bias u", INTEGERS))
+    return judge(local_layer, "local_layer", cases, LOCAL_GROUPS, shape_hint=hint, depends=on_corr2d)
 
 
-def _raises(function, cases):
-    from ..remote import StudentError, call_many
-    return [isinstance(r, StudentError) and r.args[0].startswith("ValueError")
-            for r in call_many(function, cases)]
+def _dense_of_kernel(V, h, w):
+    """W[i, j, k, l] = V[k - i + Delta, l - j + Delta] where that lies in V, else 0 (a loop)."""
+    d = V.shape[0] // 2
+    W = np.zeros((h, w, h, w))
+    for i in range(h):
+        for j in range(w):
+            for k in range(max(0, i - d), min(h, i + d + 1)):
+                for m in range(max(0, j - d), min(w, j + d + 1)):
+                    W[i, j, k, m] = V[k - i + d, m - j + d]
+    return W
+
+
+def _impulses(case):
+    """The local layer's response to each unit pixel (k, l) is W[:, :, k, l]."""
+    V, h, w = case.args
+    calls = []
+    for k in range(h):
+        for m in range(w):
+            impulse = np.zeros((h, w))
+            impulse[k, m] = 1.0
+            calls.append(((impulse, V), {}))
+    return calls
+
+
+def _stack_impulses(case, results):
+    _, h, w = case.args
+    return np.stack([np.asarray(r, dtype=float) for r in results], axis=-1).reshape(h, w, h, w)
 
 
 def test_dense_from_kernel(dense_from_kernel):
-    """The (h, w, h, w) dense weights of the local layer, from convref.dense_matrix."""
+    """The (h, w, h, w) dense weights of the local layer, from convref.dense_matrix; ValueError
+    for the kernels local_layer refuses. Built on the student's local_layer (its response to
+    each unit pixel), it is charged only for its own mistakes."""
+    grids = [(3, 3, 1, 0), (1, 1, 0, 1), (4, 4, 2, 2), (2, 2, 3, 3), (2, 5, 1, 4), (4, 3, 1, 5),
+             (1, 4, 2, 6), (6, 2, 0, 7)]
+    grids += draw(st.tuples(dims(1, 7), dims(1, 7), st.integers(0, 3), seeds), 14)
     cases = []
-    for X, V, _ in _local_cases(15):
-        h, w = X.shape
+    for n, (h, w, d, seed) in enumerate(grids):
+        V = int_array(seed, (2 * d + 1,) * 2) if n % 4 == 1 else rng_array(seed, (2 * d + 1,) * 2)
         want = convref.dense_matrix(V[None, None], (1, h, w), padding="same").reshape(h, w, h, w)
-        cases.append(Case((V, h, w), want, f"a {shapes_of(V)} kernel on a {h}x{w} grid",
-                          wrong={"the kernel is flipped: W[i, j, k, l] = V[k - i + Delta, l - j + Delta]":
-                                 convref.dense_matrix(V[None, None, ::-1, ::-1], (1, h, w),
-                                                      padding="same").reshape(h, w, h, w),
-                                 **_truncated(want)}))
+        kind = "integer " if V.dtype.kind == "i" else ""
+        cases.append(Case((V, h, w), want, f"a {shapes_of(V)} {kind}kernel on a {h}x{w} grid",
+                          group=VALUES if h == w else NON_SQUARE,
+                          wrong={DFK_FLIPPED: convref.dense_matrix(
+                                     V[None, None, ::-1, ::-1], (1, h, w),
+                                     padding="same").reshape(h, w, h, w),
+                                 DFK_NOT_CENTRED: Alternatives((
+                                     _dense_of_kernel(np.pad(V, ((0, 2 * d), (0, 2 * d))), h, w),
+                                     _dense_of_kernel(np.pad(V, ((2 * d, 0), (2 * d, 0))), h, w))),
+                                 **truncated(want)}))
+    cases += _bad_kernel_cases(lambda V: (V, 4, 5),
+                               lambda shape: f"a {'x'.join(map(str, shape))} kernel on a 4x5 grid")
 
     def hint(case, shape):
         _, h, w = case.args
         if shape == (h * w, h * w):
-            return "W has four axes (h, w, h, w): reshape the (h*w, h*w) matrix"
+            return DFK_NOT_RESHAPED
         if h != w and shape == (w, h, w, h):
-            return "h is the number of rows and w of columns: W has shape (h, w, h, w)"
+            return DFK_H_W_SWAPPED
         return None
-    return run_cases(dense_from_kernel, "dense_from_kernel", cases, hint)
+    on_local = Depends("local_layer", _impulses, _stack_impulses, groups=(VALUES, NON_SQUARE))
+    return judge(dense_from_kernel, "dense_from_kernel", cases, DENSE_FROM_KERNEL_GROUPS,
+                 shape_hint=hint, depends=on_local)
 
 
 # -- channels ------------------------------------------------------------------------------
 
+#: Credit groups of the multi-channel functions.
+MULTI_IN_GROUPS = {VALUES: 2, INTEGERS: 1, ERRORS: 1}
+MULTI_IN_OUT_GROUPS = {VALUES: 2, INTEGERS: 1}
+LAYER_GROUPS = {VALUES: 2, "u=None": 1, INTEGERS: 1, ERRORS: 1}
+
+CHANNELS_FLIPPED = Misconception("kernel_flipped", "the kernel is flipped")
+CHANNELS_TRANSPOSED = Misconception("kernel_transposed", "the kernel is transposed (K[c, a, b] "
+                                    "must multiply X[c, i + a, j + b])")
+ONE_KERNEL_SLICE = Misconception("one_kernel_slice", "channels must be summed, each with its own "
+                                 "kernel slice K[c]")
+ONE_CHANNEL = Misconception("one_channel_only", "only one input channel reaches the output (X[0] "
+                            "alone, or a loop that overwrites instead of adding): the sum runs "
+                            "over EVERY input channel c")
+AVERAGED = Misconception("channels_averaged", "the channels are averaged: the layer SUMS over "
+                         "input channels")
+ALL_PAIRS = Misconception("all_channel_pairs", "each input channel c pairs with its own kernel "
+                          "slice K[c], not with every slice")
+NOT_SUMMED = Misconception("channels_not_summed", "the channels are not summed: the output is one "
+                           "(OH, OW) map")
+D_C_SWAPPED = Misconception("kernel_axes_swapped", "K is (D, C, KH, KW): its FIRST axis is the "
+                            "output channel, the second the input channel")
+INPUTS_NOT_SUMMED = Misconception("channels_not_summed", "the input channels are not summed: the "
+                                  "output is (D, OH, OW)")
+MAPS_PER_INPUT = Misconception("kernel_axes_swapped", "one map per INPUT channel: the output needs "
+                               "one map per output channel (D)")
+CHANNELS_LAST = Misconception("channels_last", "the output channels come last: the output is "
+                              "(D, OH, OW), channel axis first")
+LAYER_NO_BIAS = Misconception("bias_missing", "the bias is missing")
+BIAS_AXIS = Misconception("bias_wrong_axis", "the bias is added along the wrong axis: u[d] "
+                          "belongs to output channel d (axis 1 of the output)")
+BATCH_CHANNEL_SWAPPED = Misconception("batch_channel_swapped", "batch and channel axes are swapped: "
+                                      "the output is (N, D, OH, OW)")
+BATCH_MISSING = Misconception("batch_missing", "the batch axis is missing: the output is (N, D, "
+                              "OH, OW), one stack of maps per image")
+LAYER_CHANNELS_LAST = Misconception("channels_last", "the output channels come last: the output is "
+                                    "(N, D, OH, OW), channels after the batch")
+LAYER_NOT_SUMMED = Misconception("channels_not_summed", "the input channels are not summed: the "
+                                 "output is (N, D, OH, OW)")
+#: The notebook's worked example of corr2d_multi_in (two channels: the 3x3 example and ones).
+MULTI_IN_EXAMPLE = np.array([[23.0, 29.0], [41.0, 47.0]])
+
+
 def _channel_cases(count, batched=False):
     fixed = [(1, 1, 3, 3, 2, 2, 1, 0), (3, 2, 5, 4, 3, 2, 2, 1), (2, 3, 4, 6, 1, 1, 1, 2),
-             (1, 4, 1, 7, 1, 3, 3, 3), (3, 3, 4, 4, 4, 4, 2, 4)]
+             (1, 4, 1, 7, 1, 3, 3, 3), (3, 3, 4, 4, 4, 4, 2, 4), (2, 4, 6, 5, 3, 2, 3, 5)]
     drawn = draw(st.tuples(dims(1, 4), dims(1, 4), dims(1, 7), dims(1, 7), dims(1, 4), dims(1, 4),
                            dims(1, 3), seeds).filter(lambda t: t[4] <= t[2] and t[5] <= t[3]), count)
     out = []
@@ -340,99 +581,177 @@ def _channel_cases(count, batched=False):
     return out
 
 
+def _with_integers(layers, count=8):
+    """``[(X, K, u, group)]``: the float layers, then the first ``count`` on integer inputs."""
+    rows = [(X, K, u, VALUES) for X, K, u in layers]
+    return rows + [(int_array(k, X.shape), K, u, INTEGERS) for k, (X, K, u) in enumerate(layers[:count])]
+
+
+def _mismatched(batched):
+    """Inputs whose channel counts differ (neither of them 1, so no broadcasting hides it)."""
+    lead = (2,) if batched else ()
+    return [(np.ones(lead + (2, 5, 5)), 3), (np.ones(lead + (3, 4, 6)), 2)]
+
+
+def _multi_in_of_corr2d(case):
+    X, K = case.args
+    return [((X[c], K[c]), {}) for c in range(X.shape[0])]
+
+
 def test_corr2d_multi_in(corr2d_multi_in):
-    """Sum over input channels of per-channel cross-correlations: (C,H,W), (C,KH,KW) -> (OH,OW)."""
+    """Sum over input channels of per-channel cross-correlations: (C,H,W), (C,KH,KW) -> (OH,OW);
+    ValueError when the channel counts differ. Built on the student's corr2d, it is charged
+    only for its own mistakes."""
     cases = []
-    for X, K, _ in _channel_cases(N_CASES):
-        K = K[0]
+    for X, K, _, group in _with_integers([(X, K[0], u) for X, K, u in _channel_cases(N_CASES)]):
         want = convref.conv(X, K[None])[0]
-        cases.append(Case((X, K), want, f"a {shapes_of(X)} input with a {shapes_of(K)} kernel",
-                          magnitude=convref.conv(np.abs(X), np.abs(K)[None])[0],
-                          wrong={"channels must be summed, each with its own kernel slice K[c]":
-                                 convref.conv(X, np.broadcast_to(K[:1], K.shape)[None])[0]
-                                 if X.shape[0] > 1 else None,
-                                 "the kernel is flipped": convref.conv(X, K[None], flip=True)[0],
-                                 "the channels are averaged: the layer SUMS over input channels":
-                                 want / X.shape[0] if X.shape[0] > 1 else None,
-                                 "each input channel c pairs with its own kernel slice K[c], not with "
-                                 "every slice": convref.correlate(X.sum(0), K.sum(0))
-                                 if X.shape[0] > 1 else None,
-                                 "the kernel is transposed (K[c, a, b] must multiply X[c, i + a, j + b])":
-                                 convref.conv(X, K.transpose(0, 2, 1)[None])[0]
+        several = X.shape[0] > 1
+        kind = "integer " if group == INTEGERS else ""
+        cases.append(Case((X, K), want, f"a {shapes_of(X)} {kind}input with a {shapes_of(K)} kernel",
+                          group=group, magnitude=convref.conv(np.abs(X), np.abs(K)[None])[0],
+                          wrong={ONE_KERNEL_SLICE: convref.conv(X, np.broadcast_to(K[:1], K.shape)[None])[0]
+                                 if several else None,
+                                 ONE_CHANNEL: Alternatives((convref.correlate(X[0], K[0]),
+                                                            convref.correlate(X[-1], K[-1])))
+                                 if several else None,
+                                 AVERAGED: want / X.shape[0] if several else None,
+                                 ALL_PAIRS: convref.correlate(X.sum(0), K.sum(0)) if several else None,
+                                 CHANNELS_FLIPPED: convref.conv(X, K[None], flip=True)[0],
+                                 CHANNELS_TRANSPOSED: convref.conv(X, K.transpose(0, 2, 1)[None])[0]
                                  if K.shape[1] == K.shape[2] else None,
-                                 **_truncated(want)}))
+                                 HARD_CODED: MULTI_IN_EXAMPLE,
+                                 **truncated(want)}))
+    for X, ck in _mismatched(False):
+        K = np.ones((ck, 2, 2))
+        cases.append(must_raise((X, K), f"a {shapes_of(X)} input with a {shapes_of(K)} kernel",
+                                "the channel counts differ"))
 
     def hint(case, shape):
         X = case.args[0]
         if len(shape) == 3 and shape[0] == X.shape[0]:
-            return "the channels are not summed: the output is one (OH, OW) map"
+            return NOT_SUMMED
         return _valid_shape_hint(case, shape)
-    return run_cases(corr2d_multi_in, "corr2d_multi_in", cases, hint)
+    on_corr2d = Depends("corr2d", _multi_in_of_corr2d, lambda case, results: sum(results),
+                        groups=(VALUES, INTEGERS))
+    return judge(corr2d_multi_in, "corr2d_multi_in", cases, MULTI_IN_GROUPS, shape_hint=hint,
+                 depends=on_corr2d)
+
+
+def _multi_in_out_of_multi_in(case):
+    X, K = case.args
+    return [((X, k), {}) for k in K]
 
 
 def test_corr2d_multi_in_out(corr2d_multi_in_out):
-    """One summed map per output channel: (C,H,W), (D,C,KH,KW) -> (D,OH,OW)."""
+    """One summed map per output channel: (C,H,W), (D,C,KH,KW) -> (D,OH,OW). Built on the
+    student's corr2d_multi_in, it is charged only for its own mistakes."""
     cases = []
-    for X, K, _ in _channel_cases(N_CASES):
+    for X, K, _, group in _with_integers(_channel_cases(N_CASES)):
         want = convref.conv(X, K)
-        cases.append(Case((X, K), want, f"a {shapes_of(X)} input with a {shapes_of(K)} kernel",
-                          magnitude=convref.conv(np.abs(X), np.abs(K)),
-                          wrong={"the kernel is flipped": convref.conv(X, K, flip=True),
-                                 "K is (D, C, KH, KW): its FIRST axis is the output channel, the "
-                                 "second the input channel": convref.conv(X, K.transpose(1, 0, 2, 3))
+        several = X.shape[0] > 1
+        kind = "integer " if group == INTEGERS else ""
+        cases.append(Case((X, K), want, f"a {shapes_of(X)} {kind}input with a {shapes_of(K)} kernel",
+                          group=group, magnitude=convref.conv(np.abs(X), np.abs(K)),
+                          wrong={CHANNELS_FLIPPED: convref.conv(X, K, flip=True),
+                                 D_C_SWAPPED: convref.conv(X, K.transpose(1, 0, 2, 3))
                                  if K.shape[0] == K.shape[1] else None,
-                                 "each input channel c pairs with its own kernel slice K[d, c], not with "
-                                 "every slice": convref.conv(X.sum(0)[None], K.sum(1)[:, None])
-                                 if X.shape[0] > 1 else None,
-                                 **_truncated(want)}))
+                                 ALL_PAIRS: convref.conv(X.sum(0)[None], K.sum(1)[:, None])
+                                 if several else None,
+                                 ONE_CHANNEL: Alternatives((convref.conv(X[:1], K[:, :1]),
+                                                            convref.conv(X[-1:], K[:, -1:])))
+                                 if several else None,
+                                 AVERAGED: want / X.shape[0] if several else None,
+                                 **truncated(want)}))
 
     def hint(case, shape):
         X, K = case.args
-        if len(shape) == 4:
-            return "the input channels are not summed: the output is (D, OH, OW)"
-        if len(shape) == 3 and shape[0] != K.shape[0] and shape[0] == X.shape[0]:
-            return "one map per INPUT channel: the output needs one map per output channel (D)"
-        if shape == case.expected.shape[1:] + case.expected.shape[:1]:
-            return "the output channels come last: the output is (D, OH, OW), channel axis first"
+        found = [m for m, shows in (
+            (INPUTS_NOT_SUMMED, len(shape) == 4),
+            (MAPS_PER_INPUT, len(shape) == 3 and shape[0] != K.shape[0] and shape[0] == X.shape[0]),
+            (CHANNELS_LAST, shape == case.expected.shape[1:] + case.expected.shape[:1])) if shows]
+        if found:                        # a shape two mistakes give names neither
+            return found[0] if len(found) == 1 else tuple(found) or None
         return _valid_shape_hint(case, shape)
-    return run_cases(corr2d_multi_in_out, "corr2d_multi_in_out", cases, hint)
+    on_multi_in = Depends("corr2d_multi_in", _multi_in_out_of_multi_in,
+                          lambda case, results: np.stack([np.asarray(r, dtype=float) for r in results]),
+                          groups=(VALUES, INTEGERS))
+    return judge(corr2d_multi_in_out, "corr2d_multi_in_out", cases, MULTI_IN_OUT_GROUPS,
+                 shape_hint=hint, depends=on_multi_in)
+
+
+def _layer_of_multi_in_out(case):
+    X, V = case.args
+    return [((x, V), {}) for x in X]
+
+
+def _layer_from_maps(case, results):
+    out = np.stack([np.asarray(r, dtype=float) for r in results])
+    u = case.kwargs.get("u")
+    return out if u is None else out + np.asarray(u)[None, :, None, None]
+
+
+def _bias_elsewhere(plain, u):
+    """The layer's sums with u added along an axis of the output other than the channel axis,
+    where numpy broadcasts it without complaint (that axis has D entries, or one, which the
+    bias then stretches to D)."""
+    answers = []
+    for axis in (0, 2, 3):
+        if plain.shape[axis] in (1, len(u)):
+            shape = [1] * 4
+            shape[axis] = len(u)
+            answers.append(plain + u.reshape(shape))
+    return Alternatives(answers) if answers else None
 
 
 def test_conv_layer(conv_layer):
-    """The batched layer with bias: (N,C,H,W), (D,C,KH,KW), (D,) -> (N,D,OH,OW)."""
-    # first a layer with D = OH = OW, where a bias added along a spatial axis gives an
+    """The batched layer with bias: (N,C,H,W), (D,C,KH,KW), (D,) -> (N,D,OH,OW); u=None for no
+    bias; ValueError when the channel counts differ. Built on the student's
+    corr2d_multi_in_out (one call per image), it is charged only for its own mistakes."""
+    # first layers with D = OH = OW (and D = N), where a bias added along another axis gives an
     # answer to diagnose rather than a broadcasting error
-    layers = [(rng_array(7, (2, 2, 4, 4)), rng_array(8, (3, 2, 2, 2)), rng_array(9, (3,)))]
-    layers += [(X, V, None if i % 4 == 3 else u)
-               for i, (X, V, u) in enumerate(_channel_cases(N_CASES, batched=True))]
+    layers = [(rng_array(7, (2, 2, 4, 4)), rng_array(8, (3, 2, 2, 2)), rng_array(9, (3,))),
+              (rng_array(10, (3, 2, 4, 5)), rng_array(11, (3, 2, 2, 3)), rng_array(12, (3,)))]
+    layers += _channel_cases(N_CASES, batched=True)
+    rows = [(X, V, u, VALUES) for X, V, u in layers]
+    rows += [(X, V, None, "u=None") for X, V, _ in layers[2:12]]
+    rows += [(int_array(k, X.shape), V, u, INTEGERS) for k, (X, V, u) in enumerate(layers[2:10])]
     cases = []
-    for X, V, bias in layers:
-        want = convref.conv(X, V, bias)
-        wrong = {"the kernel is flipped": convref.conv(X, V, bias, flip=True)}
+    for X, V, bias, group in rows:
+        plain = convref.conv(X, V)
+        want = plain if bias is None else plain + bias[:, None, None]
+        several = X.shape[1] > 1
+        wrong = {CHANNELS_FLIPPED: convref.conv(X, V, bias, flip=True),
+                 ONE_CHANNEL: Alternatives((convref.conv(X[:, :1], V[:, :1], bias),
+                                            convref.conv(X[:, -1:], V[:, -1:], bias)))
+                 if several else None,
+                 AVERAGED: plain / X.shape[1] + (0 if bias is None else bias[:, None, None])
+                 if several else None,
+                 **truncated(want)}
         if bias is not None:
-            wrong["the bias is missing"] = convref.conv(X, V)
-            if X.shape[2] - V.shape[2] + 1 == V.shape[0]:
-                wrong["the bias is added along the wrong axis: u[d] belongs to output channel d "] = \
-                    convref.conv(X, V) + bias[None, None, :, None]
-            if X.shape[3] - V.shape[3] + 1 == V.shape[0]:
-                wrong["the bias is added along the wrong axis: u[d] belongs to output channel d"] = \
-                    convref.conv(X, V) + bias
-        wrong.update(_truncated(want))
-        cases.append(Case((X, V), want, f"a {shapes_of(X)} batch with a {shapes_of(V)} kernel"
-                          + (" and a bias" if bias is not None else " and u=None"),
+            wrong[LAYER_NO_BIAS] = plain
+            wrong[BIAS_AXIS] = _bias_elsewhere(plain, bias)
+        kind = "integer " if group == INTEGERS else ""
+        cases.append(Case((X, V), want, f"a {shapes_of(X)} {kind}batch with a {shapes_of(V)} kernel"
+                          + (" and a bias" if bias is not None else " and u=None"), group=group,
                           kwargs={"u": bias}, magnitude=convref.conv(np.abs(X), np.abs(V)) +
                           (0 if bias is None else np.abs(bias)[:, None, None]), wrong=wrong))
+    for X, cv in _mismatched(True):
+        V, u = np.ones((2, cv, 2, 2)), np.zeros(2)
+        cases.append(must_raise((X, V), f"a {shapes_of(X)} batch with a {shapes_of(V)} kernel",
+                                "the channel counts differ", kwargs={"u": u}))
 
     def hint(case, shape):
         X, V = case.args
         if len(shape) == 4 and shape[:2] == (V.shape[0], X.shape[0]) and V.shape[0] != X.shape[0]:
-            return "batch and channel axes are swapped: the output is (N, D, OH, OW)"
+            return BATCH_CHANNEL_SWAPPED
         if len(shape) == 3:
-            return "the batch axis is missing: the output is (N, D, OH, OW), one stack of maps per image"
+            return BATCH_MISSING
         n, d, oh, ow = case.expected.shape
         if shape == (n, oh, ow, d):
-            return "the output channels come last: the output is (N, D, OH, OW), channels after the batch"
+            return LAYER_CHANNELS_LAST
         if len(shape) == 5:
-            return "the input channels are not summed: the output is (N, D, OH, OW)"
+            return LAYER_NOT_SUMMED
         return _valid_shape_hint(case, shape)
-    return run_cases(conv_layer, "conv_layer", cases, hint)
+    on_maps = Depends("corr2d_multi_in_out", _layer_of_multi_in_out, _layer_from_maps,
+                      groups=(VALUES, "u=None", INTEGERS))
+    return judge(conv_layer, "conv_layer", cases, LAYER_GROUPS, shape_hint=hint, depends=on_maps)
