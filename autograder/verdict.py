@@ -45,6 +45,7 @@ RTOL = 2e-5
 
 VALUES = "values"                   # the group most cases belong to
 ERRORS = "ValueError"               # the group of the calls that must raise
+PYTHON_INT = "Python int"           # the group that judges a count's type alone
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,19 @@ class Case:
 
     def __post_init__(self):
         self.args = tuple(self.args)
+
+
+def is_python_int(got, want) -> bool:
+    """``Case.same`` of a :data:`PYTHON_INT` case: the type the task asks for, whatever the
+    value (the other groups judge the value with :func:`same_number`)."""
+    return type(got) is int
+
+
+def python_int_case(case: Case, group=PYTHON_INT) -> Case:
+    """``case`` again, judged for the type of its answer alone: a numpy number or a float
+    is named as such and loses only this group."""
+    return Case(case.args, int(case.expected), case.about, group=group, kwargs=case.kwargs,
+                same=is_python_int)
 
 
 def must_raise(args, about, why, error="ValueError", kwargs=None, group=ERRORS) -> Case:
@@ -304,12 +318,15 @@ def same_answer(got, want, case: Case) -> bool:
 
 
 def same_number(got, want) -> bool:
-    """``got`` is ``want`` as a number, whatever its type (a numpy scalar, a float that is
-    exactly the count): for a group that judges a count's value apart from its type."""
+    """``got`` is ``want`` as a number, whatever its type: for a group that judges a count's
+    value apart from its type. A Python int or float must be exact for an int ``want``; a
+    numpy scalar is compared at float64 precision, the precision it reaches the grader in."""
     value = _number(got)
     if value is None:
         return False
-    return value == want if _is_int(want) else close(value, want)
+    if isinstance(got, np.ndarray) and _is_int(want):
+        return value == float(want)
+    return got == want if _is_int(want) else close(value, want)
 
 
 def _number(got):
@@ -339,6 +356,14 @@ def reason(got, case: Case, shape_hint=None):
     want = case.expected
     if same_answer(got, want, case):
         return None
+    if case.same is is_python_int:
+        if isinstance(got, np.ndarray) and got.size == 1 and got.dtype.kind in "biuf":
+            return NUMPY_NUMBER
+        return FLOAT_COUNT if isinstance(got, float) else f"return a Python int, not {type(got).__name__}"
+    if case.same is same_number:
+        value = _number(got)
+        return (f"expected a number, got {type(got).__name__}" if value is None
+                else f"{value:g} is not the right value")
     if case.same is not None:
         if shape_hint and isinstance(got, np.ndarray) and np.ndim(want) and got.shape != np.shape(want):
             return shape_hint(case, got.shape) or f"output shape {got.shape}, expected {np.shape(want)}"

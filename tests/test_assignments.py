@@ -35,6 +35,8 @@ def test_catalogue_through_the_pipeline(course, assignment):
     # a mistake declares its misconception and may only break groups its test cell has
     groups = {t["name"]: {g["name"] for g in t["extra_data"]["groups"]}
               for t in rows[0][1]["tests"] if "extra_data" in t}
+    # every task states more than one requirement: every test cell has credit groups
+    assert groups and all(len(g) >= 2 for g in groups.values()), groups
     for function, name, mistake in catalogue.mistakes(catalogue.load(assignment)):
         assert isinstance(mistake, catalogue.Mistake) and mistake.misconception, f"{function}={name}"
         assert mistake.breaks and set(mistake.breaks) <= groups[f"test_{function}"], \

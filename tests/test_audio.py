@@ -259,7 +259,7 @@ def test_a_numpy_integer_loses_only_the_type_group(function):
     judgement, lost, message = _failure(function, lambda *a: np.int64(solution(*a)))
     assert lost == {check.PYTHON_INT} and judgement.misconception == "numpy_number"
     judgement, lost, message = _failure(function, lambda *a: float(solution(*a)))
-    assert lost == {check.PYTHON_INT} and judgement.misconception == "float_not_int"
+    assert lost == {check.PYTHON_INT} and judgement.misconception == "float_count"
 
 
 @pytest.mark.parametrize("function", ["receptive_field", "estimate_delay"])

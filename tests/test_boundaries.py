@@ -338,7 +338,7 @@ def test_an_answer_truncated_on_integer_images_loses_only_that_group(function):
 
 
 @pytest.mark.parametrize("convert, key", [(np.int64, "numpy_number"), (np.float64, "numpy_number"),
-                                          (float, "count_not_int")])
+                                          (float, "float_count")])
 def test_a_count_of_the_wrong_type_loses_only_the_type_group(convert, key):
     solution = _solution("output_size")
     failure = _failure("output_size", lambda *a, **k: convert(solution(*a, **k)))

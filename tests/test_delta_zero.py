@@ -255,7 +255,7 @@ def test_a_wrong_count_of_the_right_type_keeps_the_type_group():
 def test_a_count_that_is_no_number_is_told_so():
     failure = _failure("mlp_param_count", lambda sizes, bias=True: str(sum(sizes)))
     assert _lost(failure) == set(check.COUNT_GROUPS)
-    assert "expected a number" in str(failure) and "expected a Python int, got str" in str(failure)
+    assert "expected a number" in str(failure) and "return a Python int, not str" in str(failure)
 
 
 # -- pixel independence, judged apart from the values -----------------------------------------

@@ -1184,7 +1184,7 @@ WRONG = {
         "layer_count_off_by_one": Mistake(RF_LAYER_OFF_BY_ONE, "one layer is left out",
                                           "layer_count_off_by_one", RF_VALUES),
         "numpy_integer": Mistake(RF_NUMPY_INT, "not a numpy number", "numpy_number", ("Python int",)),
-        "float_count": Mistake(RF_FLOAT, "not a float", "float_not_int", ("Python int",)),
+        "float_count": Mistake(RF_FLOAT, "not a float", "float_count", ("Python int",)),
     },
     "estimate_delay": {
         "sign_error": Mistake(DELAY_SIGN, "the sign is wrong", "lag_sign_flipped",

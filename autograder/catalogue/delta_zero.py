@@ -907,7 +907,7 @@ WRONG = {
         "one_weight_per_output": Mistake(CPC_ONE_PER_OUTPUT, "one weight per INPUT channel",
                                          "one_weight_per_output", (VALUES, BIAS_OFF)),
         "numpy_int": Mistake(CPC_NUMPY_PROD, "not a numpy number", "numpy_number", (PYTHON_INT,)),
-        "float_count": Mistake(CPC_FLOAT_FLAG, "the count came back as a float", "float_count",
+        "float_count": Mistake(CPC_FLOAT_FLAG, "not a float", "float_count",
                                (PYTHON_INT,)),
     },
     "mlp_param_count": {

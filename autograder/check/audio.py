@@ -21,9 +21,10 @@ from hypothesis import strategies as st
 import convref
 
 from ..cases import dims, draw, fresh_rng, int_array, rng_array, seeds, shapes_of
-from ..verdict import (ERRORS, NUMPY_NUMBER, SHORTCUT, UNANSWERED, VALUES, Alternatives, Case,
+from ..verdict import (ERRORS, PYTHON_INT, SHORTCUT, UNANSWERED, VALUES, Alternatives, Case,
                        CheckFailed, Depends, GroupResult, Judgement, Misconception, StudentError,
-                       call_checked, close, evaluate, finish, judge, must_raise, truncated)
+                       call_checked, close, evaluate, finish, judge, must_raise, python_int_case,
+                       truncated)
 
 N_CASES = 20
 
@@ -36,7 +37,6 @@ BATCH = "batch"
 INTEGERS = "integer inputs"
 CAUSALITY = "causality"
 NEGATIVE = "negative lags"
-PYTHON_INT = "Python int"
 PER_LAYER = "kernel sizes per layer"
 
 #: Credit groups of each function and their weights (the cell's points are shared in this
@@ -575,26 +575,6 @@ RF_PRODUCT = Misconception("reach_multiplied", "stacked layers add their reach, 
 RF_LAYER_MISSED = Misconception("layer_count_off_by_one", "one layer is left out: the sum runs "
                                 "over EVERY layer, one term per entry of dilations (check the "
                                 "range of your loop)")
-FLOAT_NUMBER = Misconception("float_not_int", "return a Python int (int(...)), not a float: a "
-                             "number of samples is a whole number")
-
-
-def _python_int(got, want) -> bool:
-    """The type the task asks for (the value groups judge the value)."""
-    return type(got) is int
-
-
-def _not_a_python_int(case, got):
-    """What a case of the "Python int" group got instead of an int."""
-    if case.group != PYTHON_INT:
-        return None
-    if isinstance(got, np.ndarray) and got.ndim == 0:
-        return NUMPY_NUMBER
-    if isinstance(got, float):
-        return FLOAT_NUMBER
-    return f"return a Python int, not {type(got).__name__}"
-
-
 def _rf_rows():
     fixed = [(2, [1, 2, 4, 8]), (3, [1, 1, 1]), (3, []), (1, [5, 7]), ([3, 5], [1, 2]),
              (2, [1]), ([2, 3, 2], [4, 1, 16]), (5, (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)),
@@ -632,9 +612,8 @@ def test_receptive_field(receptive_field):
         # the value as any number: the "Python int" group judges the type
         cases.append(Case((kernel, dilations), float(want), _rf_about(kernel, dilations),
                           group=VALUES if isinstance(kernel, int) else PER_LAYER, wrong=wrong))
-    cases += [Case(c.args, int(c.expected), c.about, group=PYTHON_INT, same=_python_int)
-              for c in (cases[0], cases[2], cases[4])]
-    return judge(receptive_field, "receptive_field", cases, RF_GROUPS, inspect=_not_a_python_int)
+    cases += [python_int_case(c) for c in (cases[0], cases[2], cases[4])]
+    return judge(receptive_field, "receptive_field", cases, RF_GROUPS)
 
 
 # -- delay estimation -----------------------------------------------------------------
@@ -816,6 +795,5 @@ def test_estimate_delay(estimate_delay):
         # the value as any number: the "Python int" group judges the type
         cases.append(Case((x, y), float(lag), about, group=VALUES if lag >= 0 else NEGATIVE,
                           wrong=wrong))
-    cases += [Case(c.args, int(c.expected), c.about, group=PYTHON_INT, same=_python_int)
-              for c in cases[:3]]
-    return judge(estimate_delay, "estimate_delay", cases, DELAY_GROUPS, inspect=_not_a_python_int)
+    cases += [python_int_case(c) for c in cases[:3]]
+    return judge(estimate_delay, "estimate_delay", cases, DELAY_GROUPS)

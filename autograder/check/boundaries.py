@@ -30,8 +30,8 @@ from hypothesis import strategies as st
 import convref
 
 from ..cases import dims, draw, int_array, rng_array, seeds, shapes_of
-from ..verdict import (ERRORS, NUMPY_NUMBER, TRUNCATED, VALUES, Alternatives, Case, Depends,
-                       Misconception, judge, must_raise, truncated)
+from ..verdict import (ERRORS, PYTHON_INT, TRUNCATED, VALUES, Alternatives, Case, Depends,
+                       Misconception, is_python_int, judge, must_raise, truncated)
 
 N_CASES = 25
 MODES = ("zeros", "reflect", "replicate", "circular")
@@ -64,7 +64,6 @@ SAME_HALF_BOTH = Misconception(
 
 # -- output sizes ----------------------------------------------------------------------------
 
-PYTHON_INT = "Python int"
 OUTPUT_SIZE_GROUPS = {VALUES: 3, PYTHON_INT: 1, ERRORS: 1}
 
 COUNT_ONE_SHORT = Misconception(
@@ -85,28 +84,8 @@ TRUE_DIVISION = Misconception(
 STRIDE_DIVIDES_LENGTH = Misconception(
     "stride_divides_padded_length", "the stride divides the number of steps, (n + 2p - span), "
     "not the padded length itself")
-COUNT_NOT_INT = Misconception(
-    "count_not_int", "return the count as a Python int, not a float: floor division (//) of "
-    "ints keeps it an int")
-
-
 def _out(n, k, p=0, s=1, d=1):
     return (n + 2 * p - d * (k - 1) - 1) // s + 1
-
-
-def _is_python_int(got, want) -> bool:
-    return type(got) is int
-
-
-def _count_type(case, got):
-    """What a count of the wrong type shows (the Python int group judges the type only)."""
-    if case.group != PYTHON_INT:
-        return None
-    if isinstance(got, np.ndarray) and got.ndim == 0:
-        return NUMPY_NUMBER
-    if isinstance(got, float):
-        return COUNT_NOT_INT
-    return None
 
 
 def _size_about(n, k, p, s, d):
@@ -155,13 +134,13 @@ def test_output_size(output_size):
     for n, k, p, s, d in [(10, 3, 0, 3, 1), (9, 4, 0, 1, 1), (13, 4, 1, 1, 3), (20, 3, 2, 2, 2)]:
         cases.append(Case((n, k), _out(n, k, p, s, d), _size_about(n, k, p, s, d),
                           group=PYTHON_INT, kwargs={"padding": p, "stride": s, "dilation": d},
-                          same=_is_python_int))
+                          same=is_python_int))
     why = "the kernel does not fit in the padded input"
     for n, k, p, s, d in misfits[:8]:
         cases.append(must_raise((n, k), _size_about(n, k, p, s, d), why,
                                 kwargs={"padding": p, "stride": s, "dilation": d}))
     cases.append(must_raise((3, 4), "n=3, k=4 with the default padding, stride and dilation", why))
-    return judge(output_size, "output_size", cases, OUTPUT_SIZE_GROUPS, inspect=_count_type)
+    return judge(output_size, "output_size", cases, OUTPUT_SIZE_GROUPS)
 
 
 # -- padding ---------------------------------------------------------------------------------

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 import convref
 
 from ..cases import dims, draw, int_array, rng_array, seeds, shapes_of
-from ..verdict import (ERRORS, NUMPY_NUMBER, VALUES, Alternatives, Case, Depends, Misconception,
-                       close, judge, must_raise, truncated)
+from ..verdict import (ERRORS, FLOAT_COUNT, PYTHON_INT, VALUES, Alternatives, Case, Depends,
+                       Misconception, judge, must_raise, python_int_case, same_number, truncated)
 
 N_CASES = 25
 
@@ -28,7 +28,6 @@ NON_SQUARE = "non-square grids"      # grids with h != w, where rows and columns
 
 # -- parameter counting ------------------------------------------------------------------
 
-PYTHON_INT = "Python int"
 #: Credit groups of the two counts: the count with a bias, the count with bias=False, and the
 #: type the task asks for (a Python int; the other groups accept any number of the right value).
 COUNT_GROUPS = {VALUES: 2, "bias=False": 1, PYTHON_INT: 1}
@@ -36,8 +35,6 @@ COUNT_GROUPS = {VALUES: 2, "bias=False": 1, PYTHON_INT: 1}
 INT64_OVERFLOW = Misconception("int64_overflow", "the count overflowed numpy's 64-bit integers "
                                "(np.prod wraps around silently): multiply Python ints "
                                "(math.prod, or int() of each size)")
-FLOAT_COUNT = Misconception("float_count", "return an exact Python int, not a float: above "
-                            "2**53 a float cannot hold every count and loses its last digits")
 SUM_OF_SIZES = Misconception("sum_of_sizes", "a shape holds as many entries as the PRODUCT of "
                              "its sizes (a 2x3 grid has 6), not their sum")
 DENSE_BIAS_PER_INPUT = Misconception("bias_per_input", "the bias adds one number per output "
@@ -69,27 +66,6 @@ def _int64(n):
     return (n + 2**63) % 2**64 - 2**63
 
 
-def _same_count(got, want) -> bool:
-    """Whether ``got`` is the count ``want``, whatever numeric type carries it: the type is
-    judged in the group :data:`PYTHON_INT` alone, so a numpy number (which reaches the grader
-    as a 0-d float64 array) or a float of the right value keeps the other groups. A Python int
-    must be exact; a float ``want`` is a misconception computed in floats, which a float
-    matches up to rounding."""
-    if isinstance(got, np.ndarray):
-        return got.shape == () and got.dtype.kind in "iuf" and float(got) == float(want)
-    if type(got) is float:
-        return close(got, want) if isinstance(want, float) else got == want
-    return type(got) is int and isinstance(want, int) and got == want
-
-
-def _same_kind(got, want) -> bool:
-    """Whether ``got`` is the kind of number ``want`` is (a Python int, a float, or a numpy
-    number, i.e. a 0-d array); its value is judged by the other groups."""
-    if isinstance(want, np.ndarray):
-        return isinstance(got, np.ndarray) and got.shape == ()
-    return type(got) is type(want)
-
-
 def _count_cases(rows, about, wrong):
     """Cases of a count: ``rows`` are ``(args, kwargs, want, group)``; ``wrong(args, kwargs)``
     the misconceptions specific to the layer. Every count also shows the two of exactness."""
@@ -101,14 +77,13 @@ def _count_cases(rows, about, wrong):
         if float(want) != want:
             answers[FLOAT_COUNT] = float(want)
         cases.append(Case(args, want, about(args, kwargs), group=group, kwargs=kwargs,
-                          wrong=answers, same=_same_count))
+                          wrong=answers, same=same_number))
     return cases
 
 
 def _type_cases(rows, about):
     """Cases of the group :data:`PYTHON_INT`: the answer must be a Python int."""
-    return [Case(args, want, about(args, kwargs), group=PYTHON_INT, kwargs=kwargs, same=_same_kind,
-                 wrong={NUMPY_NUMBER: np.asarray(float(want)), FLOAT_COUNT: float(want)})
+    return [python_int_case(Case(args, want, about(args, kwargs), kwargs=kwargs))
             for args, kwargs, want, _ in rows]
 
 

@@ -16,7 +16,6 @@ second batch of calls (:class:`Probe`) and merged with the engine's judgement of
 """
 from __future__ import annotations
 
-import numbers
 
 import numpy as np
 from hypothesis import strategies as st
@@ -24,9 +23,10 @@ from hypothesis import strategies as st
 import convref
 
 from ..cases import dims, draw, fresh_rng, int_array, rng_array, seeds, shapes_of
-from ..verdict import (RTOL, SHORTCUT, UNANSWERED, VALUES, Alternatives, Case, Depends,
-                       GroupResult, Judgement, Misconception, StudentError, call_student,
-                       evaluate, everything_failed, finish, judge, truncated)
+from ..verdict import (PYTHON_INT, RTOL, SHORTCUT, UNANSWERED, VALUES, Alternatives, Case,
+                       Depends, GroupResult, Judgement, Misconception, StudentError, call_student,
+                       evaluate, everything_failed, finish, is_python_int, judge, same_number,
+                       truncated)
 
 N_CASES = 20
 
@@ -38,7 +38,6 @@ PIXELS = "pixels independent"       # the probes: one input pixel moves its own 
 ONE_LAYER = "one layer"             # an MLP of a single layer: no ReLU at all
 ONE_PIXEL = "one pixel"             # conv1x1_matrix on a 1x1 grid, where M is V itself
 BIAS_OFF = "bias=False"             # the parameter counts without biases
-PYTHON_INT = "Python int"           # the parameter counts come back as a Python int
 
 CONV1X1_GROUPS = {VALUES: 3, NO_BIAS: 1, INTEGER: 1, PIXELS: 1}
 DENSE_GROUPS = {VALUES: 3, INTEGER: 1, PIXELS: 1}
@@ -153,12 +152,6 @@ INPUT_BIAS = Misconception("input_bias", "the input has no bias: only the output
 LAST_LAYER_MISSING = Misconception("last_layer_missing", "widths [C, h1, ..., D] describe "
                                    "len(widths) - 1 layers, one per consecutive pair: the last "
                                    "layer is missing")
-NUMPY_COUNT = Misconception("numpy_number", "return a Python int (int(...)), not a numpy "
-                            "number: numpy's integers wrap around silently and are not the int "
-                            "the task asks for.")
-FLOAT_COUNT = Misconception("float_count", "the count came back as a float: a count is a "
-                            "Python int (no float() or division on the way).")
-
 
 # -- references ------------------------------------------------------------------------------
 
@@ -658,41 +651,6 @@ def test_conv1x1_matrix(conv1x1_matrix):
 
 # -- parameter counts ----------------------------------------------------------------------
 
-def _as_number(got):
-    """``got`` as a float when it is one real number (a numpy scalar arrives as a 0-d array),
-    else None."""
-    if isinstance(got, np.ndarray) and got.size == 1 and got.dtype.kind in "biuf":
-        return float(got.reshape(-1)[0])
-    if isinstance(got, (bool, np.bool_)) or not isinstance(got, numbers.Real):
-        return None
-    return float(got)
-
-
-def _same_count(got, want) -> bool:
-    """The values groups judge the number, whatever its type (the type has its own group)."""
-    value = _as_number(got)
-    return value is not None and value == want
-
-
-def _is_python_int(got, want) -> bool:
-    """The "Python int" group judges the type alone (the values groups judge the number)."""
-    return type(got) is int
-
-
-def _count_inspect(case, got):
-    """Why a count was refused when no misconception explains it."""
-    value = _as_number(got)
-    if case.group == PYTHON_INT:
-        if isinstance(got, np.ndarray) and value is not None:
-            return NUMPY_COUNT
-        if isinstance(got, float):
-            return FLOAT_COUNT
-        return f"expected a Python int, got {type(got).__name__}"
-    if value is None:
-        return f"expected a number (a Python int), got {type(got).__name__}"
-    return f"{value:g} is not the right count"
-
-
 def _count_cases(calls, wrongs):
     """``calls``: ``[(args, kwargs, want, about, group)]``; ``wrongs(args, bias)``: the answers
     of the known mistakes."""
@@ -701,7 +659,7 @@ def _count_cases(calls, wrongs):
         bias = kwargs.get("bias", True)
         typed = group == PYTHON_INT
         cases.append(Case(args, want, about, group=group, kwargs=kwargs,
-                          same=_is_python_int if typed else _same_count,
+                          same=is_python_int if typed else same_number,
                           wrong={} if typed else wrongs(args, bias)))
     return cases
 
@@ -733,7 +691,7 @@ def test_conv1x1_param_count(conv1x1_param_count):
         calls.append(((c, d), kwargs, _conv_count(c, d, kwargs.get("bias", True)),
                       f"{c} -> {d} channels", PYTHON_INT))
     return judge(conv1x1_param_count, "conv1x1_param_count", _count_cases(calls, wrongs),
-                 COUNT_GROUPS, inspect=_count_inspect)
+                 COUNT_GROUPS)
 
 
 def _mlp_count(sizes, bias):
@@ -765,5 +723,4 @@ def test_mlp_param_count(mlp_param_count):
     for sizes, kwargs in [([2, 3, 4], {}), ([3, 64, 64, 10], {"bias": False}), ([7, 1], {})]:
         calls.append(((list(sizes),), kwargs, _mlp_count(sizes, kwargs.get("bias", True)),
                       f"widths {list(sizes)}", PYTHON_INT))
-    return judge(mlp_param_count, "mlp_param_count", _count_cases(calls, wrongs), COUNT_GROUPS,
-                 inspect=_count_inspect)
+    return judge(mlp_param_count, "mlp_param_count", _count_cases(calls, wrongs), COUNT_GROUPS)

@@ -25,9 +25,10 @@ from hypothesis import strategies as st
 import convref
 
 from ..cases import dims, draw, fresh_rng, int_array, rng_array, seeds
-from ..verdict import (ERRORS, NUMPY_NUMBER, UNANSWERED, VALUES, Alternatives, Case, Depends,
+from ..verdict import (ERRORS, PYTHON_INT, UNANSWERED, VALUES, Alternatives, Case, Depends,
                        GroupResult, Judgement, Misconception, StudentError, call_student, close,
-                       everything_failed, finish, is_blank, judge, must_raise, truncated)
+                       everything_failed, finish, is_blank, is_python_int, judge, must_raise,
+                       truncated)
 
 N_CASES = 20
 
@@ -670,7 +671,6 @@ def test_bigram_features(bigram_features):
 
 #: Credit groups of layers_to_connect: the layer counts (any number type), the exact Python
 #: int the task asks for, and the ValueError for a kernel narrower than 2.
-PYTHON_INT = "Python int"
 LAYERS_GROUPS = {VALUES: 2, PYTHON_INT: 1, ERRORS: 1}
 
 FIELD_DISTANCE = Misconception("field_covers_distance", "the receptive field must cover "
@@ -688,11 +688,6 @@ DELTA_GROWTH = Misconception("growth_by_delta", "a kernel of width k = 2 * Delta
 FIELD_EXCEEDS = Misconception("field_exceeds_distance", "the receptive field only has to cover "
                               "distance + 1 tokens (>=), not exceed it: one layer too many when "
                               "kernel_size - 1 divides the distance")
-FLOAT_COUNT = Misconception("float_count", "return a Python int: a number of layers is a whole "
-                            "number, not a float (use integer arithmetic such as "
-                            "-(-distance // (kernel_size - 1)), or int(...))")
-
-
 def layers_oracle(distance, kernel_size):
     """Brute force: stack layers one at a time until the receptive field (1 token, then
     kernel_size - 1 more per layer) covers distance + 1 tokens."""
@@ -716,20 +711,6 @@ def _layers_about(d, k):
     return "a distance that kernel_size - 1 does not divide"
 
 
-def _is_python_int(got, want) -> bool:
-    return type(got) is int
-
-
-def _int_inspect(case, got):
-    if case.group != PYTHON_INT:
-        return None
-    if isinstance(got, np.ndarray) and got.size == 1 and got.dtype.kind in "biuf":
-        return NUMPY_NUMBER
-    if isinstance(got, float):
-        return FLOAT_COUNT
-    return f"expected a Python int, got {type(got).__name__}"
-
-
 def test_layers_to_connect(layers_to_connect):
     """Fewest stacked valid layers (stride 1) whose receptive field 1 + L (k - 1) spans tokens
     ``distance`` apart, i.e. covers distance + 1 tokens, as a Python int; ValueError for a
@@ -746,13 +727,12 @@ def test_layers_to_connect(layers_to_connect):
     # the type, whatever the value: exact multiples first, where a float division is whole
     for d, k in [(9, 4), (0, 3), (10, 6), (7, 3)] + draw(st.tuples(st.integers(0, 400), dims(2, 11)), 2):
         cases.append(Case((d, k), layers_oracle(d, k), _layers_about(d, k), group=PYTHON_INT,
-                          same=_is_python_int))
+                          same=is_python_int))
     for d, k in [(5, 1), (1, 1), (0, 1), (0, 0)]:
         cases.append(must_raise((d, k), f"kernel_size {k}" + (" and distance 0" if d == 0 else ""),
                                 "a kernel narrower than 2 never widens the receptive field, so "
                                 "no number of layers connects two different tokens"))
-    return judge(layers_to_connect, "layers_to_connect", cases, LAYERS_GROUPS,
-                 inspect=_int_inspect)
+    return judge(layers_to_connect, "layers_to_connect", cases, LAYERS_GROUPS)
 
 
 # == broken_assumptions =======================================================================
