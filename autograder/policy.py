@@ -38,6 +38,9 @@ CONVOLUTIONS = ("scipy.signal", "scipy.ndimage", "torch", "tensorflow", "jax", "
 #: The C functions behind numpy's convolutions, as the kernel's run-time monitor sees them.
 CONVOLUTION_C_FUNCTIONS = ("numpy._core._multiarray_umath.correlate",
                            "numpy._core._multiarray_umath.correlate2")
+#: The public function a student calls to reach each C function above: what messages name.
+PUBLIC_NAMES = {"numpy._core._multiarray_umath.correlate": "numpy.correlate or numpy.convolve",
+                "numpy._core._multiarray_umath.correlate2": "numpy.correlate or numpy.convolve"}
 #: Libraries whose private parts (a name starting with "_", and numpy's old ``core``) hold the
 #: C functions behind the convolutions above: not allowed in a convolution either.
 PRIVATE_PARTS_OF = ("numpy", "scipy")

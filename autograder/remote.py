@@ -236,8 +236,9 @@ class KernelFunction:
         reply = self._call_sync(self._connection.call, self.name,
                                 [(tuple(args), dict(kwargs)) for args, kwargs in cases])
         if reply.shortcuts and not self.policy_free:
-            raise ShortcutUsed(reply.shortcuts, (
-                f"{self.name} entered {', '.join(reply.shortcuts)} while the grader called it: "
+            named = dict.fromkeys(policy.PUBLIC_NAMES.get(n, n) for n in reply.shortcuts)
+            raise ShortcutUsed(list(named), (
+                f"{self.name} entered {', '.join(named)} while the grader called it: "
                 "library convolutions are not allowed here"))
         return [outcome_value(outcome, self.memory, symbolic) for outcome in reply.outcomes]
 

@@ -497,3 +497,18 @@ def test_nbgrader_autograde_keeps_the_secret_with_the_course(tmp_path, monkeypat
     with Gradebook(class_config(course, class_dir).CourseDirectory.db_url) as gradebook:
         alice = gradebook.find_submission("conv_layer", "alice")
         assert alice.score == 20 and alice.max_score == 22
+
+
+def test_draws_kept_for_reuse_never_cross_seeds_or_share_lists():
+    """cases.draw keeps recent draws: another seed still gets its own examples, and what a
+    check does to the examples it got does not reach the next draw."""
+    lists = st.lists(cases.dims(1, 9), min_size=3, max_size=3)
+    with cases.seeded(41):
+        first = cases.draw(lists, 6)
+    with cases.seeded(42):
+        other = cases.draw(lists, 6)
+    first[0].append("changed by a check")
+    with cases.seeded(41):
+        again = cases.draw(lists, 6)
+    assert other != again and "changed by a check" not in again[0]
+    assert again[1:] == first[1:] and again[0] == first[0][:-1]

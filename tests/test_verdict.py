@@ -315,3 +315,19 @@ def test_a_function_that_cannot_be_called_loses_every_group_and_is_recorded():
             engine.call_many = original
     assert state.last.fraction == 0 and state.last.misconception == SHORTCUT.key
     assert [g.name for g in state.last.groups] == [VALUES, ERRORS]
+
+
+def test_a_shortcut_seen_at_run_time_is_named_by_its_public_function():
+    """The kernel's monitor sees numpy's private C function; the student reads the function
+    they called (messages name only public functions)."""
+    from convgrade import policy, wire
+    from convgrade.remote import KernelFunction, ShortcutUsed
+
+    def reply(method, name, cases):
+        return wire.Reply(id=1, outcomes=[wire.Outcome(value=1.0)] * len(cases),
+                          shortcuts=list(policy.CONVOLUTION_C_FUNCTIONS))
+    from types import SimpleNamespace
+    function = KernelFunction("corr2d", SimpleNamespace(call=None), reply)
+    with pytest.raises(ShortcutUsed) as used:
+        function.many([((1,), {})])
+    assert "numpy.correlate" in used.value.message and "_core" not in used.value.message
