@@ -532,15 +532,22 @@ def graded(tmp_path_factory, planted):
     folder = tmp_path_factory.mktemp("exploits")
     for cell in EXPLOITS["connects_to_the_hosts_loopback"][0].cells:
         cell.source = cell.source.replace("PORT", str(planted))
-    names = ["honest_wrong", *EXPLOITS]
-    notebooks = [fill(release_nb(), {**solution_answers(source_nb()), "corr2d": WRONG})]
-    notebooks += [nb for nb, _ in EXPLOITS.values()]
+    notebooks = {"honest_wrong": fill(release_nb(), {**solution_answers(source_nb()), "corr2d": WRONG}),
+                 **{name: nb for name, (nb, _) in EXPLOITS.items()}}
+    # the exploits that wait out time limits start first, four at a time: mostly waiting,
+    # they overlap, and the batch ends with the quick ones
+    names = sorted(notebooks, key=lambda name: name not in WAIT_OUT_LIMITS)
     paths = []
-    for name, nb in zip(names, notebooks):
+    for name in names:
         path = folder / f"{name}.ipynb"
-        nbformat.write(nb, path)
+        nbformat.write(notebooks[name], path)
         paths.append(path)
-    return dict(zip(names, grade_many(paths, **LIMITS)))
+    return dict(zip(names, grade_many(paths, jobs=4, **LIMITS)))
+
+
+WAIT_OUT_LIMITS = ("hang_ignoring_interrupts", "floods_the_grader_with_messages", "hangs_when_graded",
+                   "returns_an_exponent_tower", "encoding_hangs", "returns_eight_20_mb_lists",
+                   "hangs_at_top_level")
 
 
 def test_enough_exploits():
