@@ -255,6 +255,11 @@ ROTATED_90 = Misconception("kernel_rotated_90", "the kernel is rotated by 90 deg
                            "convolution turns it by 180 (flip both axes)")
 HARD_CODED = Misconception("worked_example_hard_coded", "the answer is the notebook's worked "
                            "example, whatever the input: compute the output from X and K")
+BORDER_NOT_CLIPPED = Misconception("border_not_clipped", "near the border the kernel's window "
+                                   "sticks out of the grid: keep only the rows k and columns l "
+                                   "inside it (a negative slice start wraps around)")
+U_NONE_NOT_HANDLED = Misconception("u_none_not_handled", "u=None means no bias: add u only when "
+                                   "it is not None")
 #: Credit groups of the two single-channel functions, and their weights.
 CORR_GROUPS = {VALUES: 2, INTEGERS: 1, ERRORS: 1}
 #: The notebook's worked examples (X = arange(9) as 3x3, K = arange(4) as 2x2): what a
@@ -495,9 +500,13 @@ def test_dense_from_kernel(dense_from_kernel):
         if h != w and shape == (w, h, w, h):
             return DFK_H_W_SWAPPED
         return None
+    def raised(case, error):
+        if str(error).startswith(("ValueError: could not broadcast", "IndexError")):
+            return BORDER_NOT_CLIPPED
+        return None
     on_local = Depends("local_layer", _impulses, _stack_impulses, groups=(VALUES, NON_SQUARE))
     return judge(dense_from_kernel, "dense_from_kernel", cases, DENSE_FROM_KERNEL_GROUPS,
-                 shape_hint=hint, depends=on_local)
+                 shape_hint=hint, raised=raised, depends=on_local)
 
 
 # -- channels ------------------------------------------------------------------------------
@@ -729,4 +738,7 @@ def test_conv_layer(conv_layer):
         return _valid_shape_hint(case, shape)
     on_maps = Depends("corr2d_multi_in_out", _layer_of_multi_in_out, _layer_from_maps,
                       groups=(VALUES, "u=None", INTEGERS))
-    return judge(conv_layer, "conv_layer", cases, LAYER_GROUPS, shape_hint=hint, depends=on_maps)
+    def raised(case, error):
+        return U_NONE_NOT_HANDLED if case.group == "u=None" else None
+    return judge(conv_layer, "conv_layer", cases, LAYER_GROUPS, shape_hint=hint, raised=raised,
+                 depends=on_maps)

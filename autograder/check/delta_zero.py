@@ -34,6 +34,8 @@ N_CASES = 20
 
 INTEGER = "integer images"          # integer X (float weights): a float answer, not truncated
 NO_BIAS = "u=None"                  # conv1x1 without a bias (u omitted or None)
+U_NONE_NOT_HANDLED = Misconception("u_none_not_handled", "u=None means no bias: add u only when "
+                                   "it is not None")
 PIXELS = "pixels independent"       # the probes: one input pixel moves its own output only
 ONE_LAYER = "one layer"             # an MLP of a single layer: no ReLU at all
 ONE_PIXEL = "one pixel"             # conv1x1_matrix on a 1x1 grid, where M is V itself
@@ -374,7 +376,8 @@ def _judge_with_probes(function, name, cases, weights, probes, depends=None):
     if isinstance(outs, Judgement):            # a library shortcut, or it cannot be run at all
         return finish(outs)
     values = evaluate(function, name, cases, {g: w for g, w in weights.items() if g != PIXELS},
-                      shape_hint=_pixel_shape_hint, shortcut=SHORTCUT_MESSAGE, depends=depends)
+                      shape_hint=_pixel_shape_hint, shortcut=SHORTCUT_MESSAGE, depends=depends,
+                      raised=lambda case, error: U_NONE_NOT_HANDLED if case.group == NO_BIAS else None)
     first = values.groups[0]
     if first.misconception in (UNANSWERED.key, SHORTCUT.key):      # loses every group
         return finish(everything_failed(name, weights, first.message, first.misconception))
