@@ -23,7 +23,6 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.plugins.export import CsvExportPlugin
-from rich.console import Console
 from sqlalchemy.exc import SAWarning
 from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColumn,
                            TextColumn, TimeElapsedColumn, TimeRemainingColumn)
@@ -32,7 +31,7 @@ from rich.table import Table
 
 from .course import Course
 from .nbgrader_api import api, course_config, require
-from .report import literal, not_graded
+from .report import literal, not_graded, wide_console
 from .sandbox import SandboxUnavailable, missing, sweep, unavailable
 from .schedule import DueDates
 from .submission import CannotGrade, collect_files, read_notebook_bytes
@@ -206,7 +205,7 @@ def grade_class(course: Course, class_dir, assignments=(), jobs=2, console=None,
     grades and feedback are written, and regrading one overwrites its gradebook entry.
     ``workers``: a pool from ``workers.start_workers`` started earlier (else one is started
     here); it is shut down at the end."""
-    console = console or Console()
+    console = console or wide_console()
     with contextlib.ExitStack() as stack:
         if workers is not None:
             stack.enter_context(workers)     # shut down however this ends
@@ -308,9 +307,11 @@ def score_table(config, assignments, students, notes=None) -> Table:
     notes = notes or {}
     out = Table(title="class scores (autograded points; written answers await manual grading)")
     out.add_column("student", no_wrap=True)
-    for assignment in assignments:
-        out.add_column(assignment, justify="right")
-    out.add_column("about", overflow="ellipsis", no_wrap=True, min_width=16)
+    for assignment in assignments:       # a score is never squeezed away by a narrow screen
+        out.add_column(assignment, justify="right", no_wrap=True, min_width=len("99.9/99"))
+    if notes:                            # who is who, below the table, wrapped to the screen
+        out.caption = " · ".join(f"{student} {notes.get(student, '')}" for student in students)
+        out.caption_justify = "left"
     with Gradebook(config.CourseDirectory.db_url) as gradebook:
         for student in students:
             row = [literal(student)]
@@ -321,10 +322,10 @@ def score_table(config, assignments, students, notes=None) -> Table:
                     continue
                 try:
                     sub = gradebook.find_submission(assignment, student)
-                    row.append(f"{sub.score:g}/{sub.max_score:g}")
+                    row.append(f"{round(sub.score, 1):g}/{sub.max_score:g}")
                 except MissingEntry:
                     row.append("-")
-            out.add_row(*row, literal(notes.get(student, "")))
+            out.add_row(*row)
     return out
 
 
@@ -338,7 +339,7 @@ def autograde_class(root=None, assignments=(), jobs=2, export="grades.csv", clas
             workers.shutdown()
         raise
     class_dir = Path(class_dir or course.root)
-    console = Console()
+    console = wide_console()
     todo = submissions(class_dir, assignments)
     if not todo:
         if workers is not None:

@@ -10,11 +10,11 @@ import shutil
 from pathlib import Path
 
 import nbformat
-from rich.console import Console
 
 from rich.markup import escape
 
 from .classroom import class_config, export_csv, grade_class, score_table
+from .report import wide_console
 from .sandbox import unavailable
 from .course import Course
 from .students import synthetic_class
@@ -42,7 +42,7 @@ def _demo(root, out, students, jobs, assignments, workers) -> int:
         raise SystemExit("convgrade demo: --students must be at least 3 (the solution, a blank "
                          "notebook and a cheater come first)")
     course = Course.find(root)
-    console = Console()
+    console = wide_console()
     class_dir = Path(out).resolve()
     if class_dir == course.root:
         raise SystemExit("convgrade demo: --out must not be the course folder itself")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import json
+import sys
 import os
 import re
 
@@ -51,6 +52,19 @@ def write_results(results: dict, path) -> None:
 VERDICT_CHARS = 200      # of a verdict shown in the terminal table (the JSON keeps it whole)
 
 
+#: Columns of the tables when they go to a file or a pipe (a CI log): wide enough for a class
+#: table of every assignment, where rich's default of 80 would cut it.
+LOG_WIDTH = 120
+
+
+def wide_console() -> Console:
+    """rich's console for a terminal or a set ``COLUMNS``; :data:`LOG_WIDTH` columns wide for
+    anything else."""
+    if sys.stdout.isatty() or os.environ.get("COLUMNS"):
+        return Console()
+    return Console(width=LOG_WIDTH)
+
+
 def shortened(text: str, limit: int = VERDICT_CHARS) -> str:
     """``text`` cut to ``limit`` characters, with an ellipsis when it was cut."""
     return text if len(text) <= limit else text[:limit - 1] + "\u2026"
@@ -75,13 +89,13 @@ def table(results: dict, title: str) -> Table:
 
 
 def print_results(results: dict, title: str, console: Console = None) -> None:
-    (console or Console()).print(table(results, title))
+    (console or wide_console()).print(table(results, title))
 
 
 def print_notes(results: dict, console: Console = None) -> None:
     """The grader's notes (unsandboxed, refused files, repairs, limits hit), literally."""
     for line in str(results.get("output") or "").splitlines():
-        (console or Console()).print(literal(f"note: {line}"))
+        (console or wide_console()).print(literal(f"note: {line}"))
 
 
 def not_graded(who: str, error: str) -> Text:

@@ -10,9 +10,9 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import nbformat
-from rich.console import Console
 from rich.table import Table
 
+from .report import wide_console
 from . import catalogue
 from .catalogue import Mistake
 from .course import Course
@@ -117,7 +117,7 @@ def run(course: Course, assignment: str, jobs: int = 2):
 
 def validate(root=None, assignments=(), jobs=2) -> int:
     course = Course.find(root)
-    console = Console()
+    console = wide_console()
     failures = 0
     for assignment in list(assignments) or course.assignment_ids():
         leaks = find_leaks(course, [assignment])

@@ -111,3 +111,12 @@ def test_release_outside_a_course_folder_writes_nothing_and_says_why(tmp_path):
     assert proc.returncode == 2
     assert "--course" in proc.stderr and proc.stdout == ""
     assert release.stat().st_mtime_ns == before
+
+
+def test_tables_printed_to_a_log_are_wide_enough_for_a_class(monkeypatch):
+    """Piped (CI logs), rich would cut a table of seven assignments at 80 columns."""
+    from convgrade.report import LOG_WIDTH, wide_console
+    monkeypatch.delenv("COLUMNS", raising=False)
+    assert wide_console().width == LOG_WIDTH >= 100            # pytest captures: not a terminal
+    monkeypatch.setenv("COLUMNS", "90")
+    assert wide_console().width == 90                          # an explicit width wins
