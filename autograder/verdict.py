@@ -357,30 +357,17 @@ def reason(got, case: Case, shape_hint=None):
     if same_answer(got, want, case):
         return None
     if case.same is is_python_int:
-        if isinstance(got, np.ndarray) and got.size == 1 and got.dtype.kind in "biuf":
-            return NUMPY_NUMBER
-        return FLOAT_COUNT if isinstance(got, float) else f"return a Python int, not {type(got).__name__}"
+        return _int_type(got, None) or f"return a Python int, not {type(got).__name__}"
     if case.same is same_number:
-        value = _number(got)
-        return (f"expected a number, got {type(got).__name__}" if value is None
-                else f"{value:g} is not the right value")
+        return _wrong_number(got)
     if case.same is not None:
         if shape_hint and isinstance(got, np.ndarray) and np.ndim(want) and got.shape != np.shape(want):
             return shape_hint(case, got.shape) or f"output shape {got.shape}, expected {np.shape(want)}"
         return "the answer differs from the correct one"
     if _is_int(want):
-        if isinstance(got, np.ndarray) and got.size == 1 and got.dtype.kind in "biuf" \
-                and float(got.reshape(-1)[0]) == want:
-            return NUMPY_NUMBER
-        if isinstance(got, float) and got == want:
-            return FLOAT_COUNT
-        if isinstance(got, (bool, np.bool_)) or _number(got) is None:
-            return f"expected a number, got {type(got).__name__}"
-        return f"{_number(got):g} is not the right value"
+        return _int_type(got, want) or _wrong_number(got)
     if _is_number(want):
-        if _number(got) is None:
-            return f"expected a number, got {type(got).__name__}"
-        return f"{_number(got):g} is not the right value"
+        return _wrong_number(got)
     if not isinstance(got, np.ndarray):
         return f"expected an array of shape {np.shape(want)}, got {type(got).__name__}"
     if got.dtype == object:
@@ -394,12 +381,31 @@ def reason(got, case: Case, shape_hint=None):
     return "the values differ from the correct answer"
 
 
+def _int_type(got, want):
+    """The misconception of a number that is not a Python int: a numpy scalar (which reaches
+    the grader as a 0-d array) or a float, of the value ``want`` (any value when None)."""
+    value = _number(got)
+    if value is None or want is not None and value != want:
+        return None
+    if isinstance(got, np.ndarray):
+        return NUMPY_NUMBER
+    return FLOAT_COUNT if isinstance(got, float) else None
+
+
+def _wrong_number(got) -> str:
+    value = _number(got)
+    if value is None:
+        return f"expected a number, got {type(got).__name__}"
+    return f"{value:g} is not the right value"
+
+
 def _error_kind(result) -> str:
     return str(result).split(":")[0]
 
 
-def _group(name, weight, failures, inspect, raised=None) -> GroupResult:
-    """The verdict of one group from its failures ``[(case, got, why)]``."""
+def _group(function, name, weight, failures, inspect, raised=None) -> GroupResult:
+    """The verdict of group ``name`` of ``function``'s check from its failures
+    ``[(case, got, why)]``."""
     if not failures:
         return GroupResult(name, weight, True)
     misses = [(c, g, w) for c, g, w in failures if not isinstance(g, StudentError)
@@ -412,12 +418,12 @@ def _group(name, weight, failures, inspect, raised=None) -> GroupResult:
         did = (f"it raised {_error_kind(got)}" if isinstance(got, StudentError)
                else "it returned a result")
         return GroupResult(name, weight, False, MISSING_ERROR.message.format(
-            name="{name}", error=case.raises, about=case.about, why=case.why, did=did),
+            name=function, error=case.raises, about=case.about, why=case.why, did=did),
             MISSING_ERROR.key)
     found = _diagnose(misses)
     if found is not None:
         misconception, case = found
-        return GroupResult(name, weight, False, f"{{name}} is wrong on {case.about}: "
+        return GroupResult(name, weight, False, f"{function} is wrong on {case.about}: "
                            f"{misconception.message}", misconception.key)
     if misses:
         # a hint names a mistake under the same rule: one that every wrong answer it speaks
@@ -429,7 +435,7 @@ def _group(name, weight, failures, inspect, raised=None) -> GroupResult:
         if common:
             why = common[0]
             case = next(c for (w, c, g), o in zip(whys, offered) if why in o)
-            return GroupResult(name, weight, False, f"{{name}} is wrong on {case.about}: "
+            return GroupResult(name, weight, False, f"{function} is wrong on {case.about}: "
                                f"{why.message}", why.key)
         why, case, got = whys[0]
         if isinstance(why, Misconception):
@@ -438,13 +444,13 @@ def _group(name, weight, failures, inspect, raised=None) -> GroupResult:
             text = f"output shape {np.shape(got)}, expected {np.shape(case.expected)}"
         else:
             text = why
-        return GroupResult(name, weight, False, f"{{name}} is wrong on {case.about}: {text}")
+        return GroupResult(name, weight, False, f"{function} is wrong on {case.about}: {text}")
     case, got, _ = raised_cases[0]
     why = raised(case, got) if raised else None
     if isinstance(why, Misconception):
-        return GroupResult(name, weight, False, f"{{name}} raised on {case.about}: {why.message}",
+        return GroupResult(name, weight, False, f"{function} raised on {case.about}: {why.message}",
                            why.key)
-    return GroupResult(name, weight, False, f"{{name}} raised on {case.about}: {why or got}")
+    return GroupResult(name, weight, False, f"{function} raised on {case.about}: {why or got}")
 
 
 def _offered(why) -> tuple:
@@ -513,12 +519,9 @@ def evaluate(function, name: str, cases, weights: dict, *, shape_hint=None, insp
     note = ""
     if depends is not None:
         failures, note = _excuse(function, name, depends, failures)
-    groups = []
-    for group, weight in weights.items():
-        result = _group(group, weight, failures[group], inspect, raised)
-        groups.append(GroupResult(result.name, result.weight, result.passed,
-                                  result.message.replace("{name}", name), result.misconception))
-    return Judgement(name, tuple(groups), note)
+    groups = tuple(_group(name, group, weight, failures[group], inspect, raised)
+                   for group, weight in weights.items())
+    return Judgement(name, groups, note)
 
 
 def everything_failed(name, weights, message, misconception=None) -> Judgement:
