@@ -28,9 +28,9 @@ from traitlets import Unicode
 
 ROSTER_COLUMNS = ("student_id", "name", "canvas_id", "sis_user_id", "sis_login_id", "section",
                   "email", "id_number")
-CANVAS_IDENTITY = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
+CANVAS_IDENTITY = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 CANVAS_POINTS = "    Points Possible"          # the first cell of Canvas's own second row
-MOODLE_IDENTITY = ["Full name", "Email address", "ID number"]
+MOODLE_IDENTITY = ("Full name", "Email address", "ID number")
 
 
 class RosterError(ValueError):
@@ -59,8 +59,10 @@ class LmsExportPlugin(ExportPlugin):
     roster = Unicode("", help="CSV mapping nbgrader student ids to the LMS (columns: "
                      + ", ".join(ROSTER_COLUMNS) + ")").tag(config=True)
     default_name = "lms-grades.csv"
+    header: tuple = ()                  # the identity columns, before one per assignment
 
     def identity(self, student, known: dict) -> list:
+        """The identity columns of ``student`` (``known``: their roster row)."""
         raise NotImplementedError
 
     def points_row(self, maxima: list) -> list | None:
@@ -71,7 +73,7 @@ class LmsExportPlugin(ExportPlugin):
         assignments = [a for a in gradebook.assignments
                        if not self.assignment or a.name in self.assignment]
         students = [s for s in gradebook.students if not self.student or s.id in self.student]
-        header = self.identity(None, {}) + [a.name for a in assignments]
+        header = list(self.header) + [a.name for a in assignments]
         rows = []
         points = self.points_row([a.max_score for a in assignments])
         if points is not None:
@@ -103,10 +105,9 @@ class CanvasExportPlugin(LmsExportPlugin):
     """Canvas's gradebook import CSV."""
 
     default_name = "canvas-grades.csv"
+    header = CANVAS_IDENTITY
 
     def identity(self, student, known):
-        if student is None:
-            return list(CANVAS_IDENTITY)
         return [_name(student, known), known.get("canvas_id", ""),
                 known.get("sis_user_id") or student.id, known.get("sis_login_id") or student.id,
                 known.get("section", "")]
@@ -119,10 +120,9 @@ class MoodleExportPlugin(LmsExportPlugin):
     """Moodle's grade import CSV."""
 
     default_name = "moodle-grades.csv"
+    header = MOODLE_IDENTITY
 
     def identity(self, student, known):
-        if student is None:
-            return list(MOODLE_IDENTITY)
         return [_name(student, known), known.get("email") or student.email or "",
                 known.get("id_number") or student.id]
 
