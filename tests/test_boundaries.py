@@ -24,7 +24,7 @@ import scipy.signal
 import convref
 from conftest import ROOT
 from convgrade.cases import seeded
-from convgrade.catalogue import LIBRARY, Mistake
+from convgrade.catalogue import LIBRARY, Mistake, mistakes, variants
 from convgrade.catalogue import boundaries as catalogue
 from convgrade.check import boundaries as check
 from convgrade.verdict import ERRORS, VALUES, CheckFailed, Misconception, judging
@@ -238,10 +238,8 @@ def test_groups_and_weights_are_declared():
         assert ERRORS in GROUPS[function], function
 
 
-WRONG = [(fn, name, m) for fn, entries in catalogue.WRONG.items()
-         for name, m in entries.items() if m.misconception != LIBRARY]
-CORRECT = [(fn, name, code) for fn, entries in catalogue.CORRECT.items()
-           for name, code in entries.items()]
+WRONG = mistakes(catalogue, shortcuts=False)
+CORRECT = variants(catalogue)
 
 
 @pytest.mark.parametrize("function, name, mistake", WRONG,

@@ -18,7 +18,7 @@ import pytest
 import convref
 from conftest import ROOT
 from convgrade.cases import seeded
-from convgrade.catalogue import LIBRARY, Mistake
+from convgrade.catalogue import LIBRARY, Mistake, mistakes, variants
 from convgrade.catalogue import delta_zero as catalogue
 from convgrade.check import delta_zero as check
 from convgrade.verdict import VALUES, CheckFailed, judging
@@ -139,10 +139,8 @@ def test_groups_and_weights_are_declared():
         assert list(groups)[0] == VALUES and groups[VALUES] == max(groups.values()), function
 
 
-WRONG = [(fn, name, m) for fn, entries in catalogue.WRONG.items()
-         for name, m in entries.items() if m.misconception != LIBRARY]
-CORRECT = [(fn, name, code) for fn, entries in catalogue.CORRECT.items()
-           for name, code in entries.items()]
+WRONG = mistakes(catalogue, shortcuts=False)
+CORRECT = variants(catalogue)
 
 
 @pytest.mark.parametrize("function, name, mistake", WRONG,

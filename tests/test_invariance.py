@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
-from convgrade.catalogue import LIBRARY, Mistake
+from convgrade.catalogue import LIBRARY, Mistake, mistakes, variants
 from convgrade.catalogue import invariance as catalogue
 from convgrade.check import invariance as check
 from convgrade.verdict import CheckFailed, judging
@@ -228,9 +228,8 @@ def _load(code, name):
     return namespace[name]
 
 
-WRONG = [(fn, name, entry) for fn, table in catalogue.WRONG.items() for name, entry in table.items()
-         if entry.misconception != LIBRARY]
-CORRECT = [(fn, name, code) for fn, table in catalogue.CORRECT.items() for name, code in table.items()]
+WRONG = mistakes(catalogue, shortcuts=False)
+CORRECT = variants(catalogue)
 
 
 def test_catalogue_covers_every_function_with_mistakes_and_correct_variants():

@@ -35,6 +35,13 @@ def load(assignment: str):
     return importlib.import_module(f"{__name__}.{assignment}")
 
 
-def mistakes(cat) -> list:
-    """``[(function, name, Mistake)]`` of a catalogue module, in its order."""
-    return [(fn, name, entry) for fn, table in cat.WRONG.items() for name, entry in table.items()]
+def mistakes(cat, shortcuts=True) -> list:
+    """``[(function, name, Mistake)]`` of a catalogue module, in its order; without the library
+    shortcuts when ``shortcuts`` is false (only a kernel shows those)."""
+    return [(fn, name, entry) for fn, table in cat.WRONG.items() for name, entry in table.items()
+            if shortcuts or entry.misconception != LIBRARY]
+
+
+def variants(cat) -> list:
+    """``[(function, name, code)]`` of a catalogue module's correct variants, in its order."""
+    return [(fn, name, code) for fn, table in cat.CORRECT.items() for name, code in table.items()]
