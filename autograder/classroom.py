@@ -35,7 +35,7 @@ from .report import literal, not_graded, wide_console
 from .sandbox import SandboxUnavailable, missing, sweep, unavailable
 from .schedule import DueDates
 from .submission import CannotGrade, collect_files, read_notebook_bytes
-from .workers import start_workers, starts_next_kernel
+from .workers import preload, start_workers, starts_next_kernel
 
 _worker_config = None
 
@@ -226,7 +226,9 @@ def grade_class(course: Course, class_dir, assignments=(), jobs=2, console=None,
             console.print(f"{plural(len(found) - len(todo), 'submission')} graded already "
                           "(--force regrades them)")
         # the workers' first kernels start now (or started earlier) ...
-        workers = workers or stack.enter_context(start_workers(jobs, sandboxed))
+        if workers is None:
+            preload(assignments)
+            workers = stack.enter_context(start_workers(jobs, sandboxed))
         with ThreadPoolExecutor(1) as side:
             probe = side.submit(unavailable) if sandboxed else None
             grader = api(config)                 # ... while the gradebook is made ready

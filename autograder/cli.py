@@ -69,7 +69,8 @@ def cmd_release(args) -> int:
 
 
 def cmd_autograde(args) -> int:
-    from .workers import start_workers
+    from .workers import preload, start_workers
+    preload(args.assignment)                    # once, shared by every worker forked below
     workers = start_workers(args.jobs, sandboxed=not args.no_sandbox)  # kernels boot meanwhile
     from .classroom import autograde_class
     return autograde_class(args.course, args.assignment, jobs=args.jobs, export=args.export,
@@ -83,7 +84,8 @@ def cmd_validate(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from .workers import start_workers
+    from .workers import preload, start_workers
+    preload(args.assignment)                    # once, shared by every worker forked below
     workers = start_workers(args.jobs)                   # kernels boot while the class is built
     from .demo import demo
     return demo(args.course, args.out, students=args.students, jobs=args.jobs,

@@ -90,7 +90,9 @@ class Case:
 
     ``expected`` is the correct answer (a number, an array, or anything ``same`` compares);
     ``wrong`` maps each misconception that applies to the answer it gives (None: does not
-    apply here; :class:`Alternatives`: any of several). ``raises`` names the exception the
+    apply here; :class:`Alternatives`: any of several), or is a function of no arguments
+    that returns that map: then it is computed only if the case fails (:meth:`answers`), so
+    a right answer never pays for the wrong ones. ``raises`` names the exception the
     call must raise instead (``why`` says why, for the message). ``magnitude`` is the size of
     the terms summed into each output (the tolerance scales with it)."""
     args: tuple = ()
@@ -99,13 +101,19 @@ class Case:
     group: str = VALUES
     kwargs: dict = field(default_factory=dict)
     magnitude: Any = None
-    wrong: dict = field(default_factory=dict)
+    wrong: dict | Callable[[], dict] = field(default_factory=dict)
     raises: str | None = None
     why: str = ""
     same: Callable[[Any, Any], bool] | None = None
 
     def __post_init__(self):
         self.args = tuple(self.args)
+
+    def answers(self) -> dict:
+        """``wrong`` as a map, computed the first time it is needed."""
+        if callable(self.wrong):
+            self.wrong = self.wrong()
+        return self.wrong
 
 
 def is_python_int(got, want) -> bool:
@@ -465,10 +473,10 @@ def _offered(why) -> tuple:
 def _diagnose(misses):
     """``(misconception, first case it explains)`` by the misconception rule, or None."""
     best, best_count = None, 0
-    order = dict.fromkeys(m for c, _, _ in misses for m in c.wrong)
+    order = dict.fromkeys(m for c, _, _ in misses for m in c.answers())
     for misconception in order:
-        applies = [(c, g) for c, g, _ in misses if c.wrong.get(misconception) is not None]
-        explained = [c for c, g in applies if _matches(g, c.wrong[misconception], c)]
+        applies = [(c, g) for c, g, _ in misses if c.answers().get(misconception) is not None]
+        explained = [c for c, g in applies if _matches(g, c.answers()[misconception], c)]
         if explained and len(explained) == len(applies) and len(explained) > best_count:
             best, best_count = (misconception, explained[0]), len(explained)
     return best

@@ -44,6 +44,22 @@ def test_a_misconception_that_explains_every_failing_case_is_named():
     assert "every value is doubled" in judgement.message
 
 
+def test_misconception_answers_given_as_a_function_are_computed_for_failing_cases_only():
+    computed = []
+
+    def later(k, x):
+        def answers():
+            computed.append(k)
+            return {DOUBLED: 2 * x, NEGATED: -x}
+        return answers
+
+    judge(lambda x: x, "f", _cases(later), {VALUES: 1})
+    assert computed == []                   # a right answer never pays for the wrong ones
+    judgement = _fails(lambda x: 2 * x if x[0] >= 3 else x, _cases(later))
+    assert sorted(set(computed)) == [2, 3]  # the two cases that failed, and only they
+    assert judgement.misconception == "doubled"
+
+
 def test_two_mistakes_that_each_explain_some_cases_are_not_confused():
     answers = {0: 2, 1: -1}                 # doubled on one case, negated on another
 

@@ -10,6 +10,7 @@ next to its check (``*_GROUPS``).
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import numpy as np
 from hypothesis import strategies as st
@@ -191,6 +192,11 @@ def _reindex_oracle(W, shift=True):
     return V
 
 
+def _reindex_wrong(W, want):
+    return {OFFSET_SIGN: want[:, :, ::-1, ::-1], NEGATIVE_INDEX: _reindex_oracle(W, False),
+            W_AXES_SWAPPED: _reindex_oracle(W.transpose(2, 3, 0, 1)), **truncated(want)}
+
+
 def test_reindex(reindex):
     """V[i, j, a+h-1, b+w-1] = W[i, j, i+a, j+b]: the lecture's change of index, checked
     against a brute-force loop over all (i, j, k, l), on float and integer weights."""
@@ -205,10 +211,7 @@ def test_reindex(reindex):
         kind = "integer " if W.dtype.kind == "i" else ""
         cases.append(Case((W,), want, f"a {h}x{w} grid ({kind}W of shape {h}x{w}x{h}x{w})",
                           group=VALUES if h == w else NON_SQUARE,
-                          wrong={OFFSET_SIGN: want[:, :, ::-1, ::-1],
-                                 NEGATIVE_INDEX: _reindex_oracle(W, False),
-                                 W_AXES_SWAPPED: _reindex_oracle(W.transpose(2, 3, 0, 1)),
-                                 **truncated(want)}))
+                          wrong=partial(_reindex_wrong, W, want)))
 
     def hint(case, shape):
         h, w = case.args[0].shape[:2]
@@ -284,6 +287,10 @@ def _valid_shape_hint(case, shape):
     return found[0] if len(found) == 1 else tuple(found) or None
 
 
+def _with_truncated(wrongs, X, K, want):
+    return {**wrongs(X, K), **truncated(want)}
+
+
 def _corr_cases(reference, wrongs):
     """Values on float images, the same on integer images (a float answer all the same), and
     kernels that do not fit, which must raise ValueError."""
@@ -292,10 +299,10 @@ def _corr_cases(reference, wrongs):
     images += [(int_array(k, X.shape), K, INTEGERS) for k, (X, K, _) in enumerate(images[:8])]
     for X, K, group in images:
         want = reference(X, K)
-        wrong = {**wrongs(X, K), **truncated(want)}
         cases.append(Case((X, K), want, f"a {shapes_of(X)} {'integer ' * (group != VALUES)}image "
                           f"with a {shapes_of(K)} kernel", group=group,
-                          magnitude=reference(np.abs(X), np.abs(K)), wrong=wrong))
+                          magnitude=reference(np.abs(X), np.abs(K)),
+                          wrong=partial(_with_truncated, wrongs, X, K, want)))
     for h, w, kh, kw in [(3, 3, 4, 2), (2, 5, 2, 6)]:
         cases.append(must_raise((np.ones((h, w)), np.ones((kh, kw))),
                                 f"a {h}x{w} image with a {kh}x{kw} kernel",
@@ -390,7 +397,7 @@ def _bad_kernel_cases(args_of, about_of):
             for shape, why in BAD_KERNELS]
 
 
-def _local_wrong(X, V, u):
+def _local_wrong(X, V, u, want):
     d = V.shape[0] // 2
     wrong = {LOCAL_FLIPPED: u + convref.convolve(X, V, "same"),
              LOCAL_NO_BIAS: convref.correlate(X, V, "same") if u else None,
@@ -401,7 +408,7 @@ def _local_wrong(X, V, u):
                  u + convref.correlate(np.pad(X, ((2 * d, 0), (2 * d, 0))), V)))}
     if d < min(X.shape):
         wrong[MIRROR_PADDING] = u + convref.correlate(X, V, "same", boundary="reflect")
-    return wrong
+    return {**wrong, **truncated(want)}
 
 
 def _local_of_corr2d(case):
@@ -425,7 +432,7 @@ def test_local_layer(local_layer):
         kwargs = {"u": u} if u or len(cases) % 2 else {}     # u=0 half the time by default
         cases.append(Case((X, V), want, f"a {shapes_of(X)} {kind}image with a {shapes_of(V)} kernel"
                           + (f", u={u}" if u else ""), group=group, kwargs=kwargs,
-                          magnitude=magnitude, wrong={**_local_wrong(X, V, u), **truncated(want)}))
+                          magnitude=magnitude, wrong=partial(_local_wrong, X, V, u, want)))
     cases += _bad_kernel_cases(lambda V: (np.ones((5, 5)), V),
                                lambda shape: f"a 5x5 image with a {'x'.join(map(str, shape))} kernel")
 
@@ -469,6 +476,16 @@ def _stack_impulses(case, results):
     return np.stack([np.asarray(r, dtype=float) for r in results], axis=-1).reshape(h, w, h, w)
 
 
+def _dense_from_kernel_wrong(V, h, w, want):
+    d = V.shape[0] // 2
+    return {DFK_FLIPPED: convref.dense_matrix(V[None, None, ::-1, ::-1], (1, h, w),
+                                              padding="same").reshape(h, w, h, w),
+            DFK_NOT_CENTRED: Alternatives((
+                _dense_of_kernel(np.pad(V, ((0, 2 * d), (0, 2 * d))), h, w),
+                _dense_of_kernel(np.pad(V, ((2 * d, 0), (2 * d, 0))), h, w))),
+            **truncated(want)}
+
+
 def test_dense_from_kernel(dense_from_kernel):
     """The (h, w, h, w) dense weights of the local layer, from convref.dense_matrix; ValueError
     for the kernels local_layer refuses. Built on the student's local_layer (its response to
@@ -483,13 +500,7 @@ def test_dense_from_kernel(dense_from_kernel):
         kind = "integer " if V.dtype.kind == "i" else ""
         cases.append(Case((V, h, w), want, f"a {shapes_of(V)} {kind}kernel on a {h}x{w} grid",
                           group=VALUES if h == w else NON_SQUARE,
-                          wrong={DFK_FLIPPED: convref.dense_matrix(
-                                     V[None, None, ::-1, ::-1], (1, h, w),
-                                     padding="same").reshape(h, w, h, w),
-                                 DFK_NOT_CENTRED: Alternatives((
-                                     _dense_of_kernel(np.pad(V, ((0, 2 * d), (0, 2 * d))), h, w),
-                                     _dense_of_kernel(np.pad(V, ((2 * d, 0), (2 * d, 0))), h, w))),
-                                 **truncated(want)}))
+                          wrong=partial(_dense_from_kernel_wrong, V, h, w, want)))
     cases += _bad_kernel_cases(lambda V: (V, 4, 5),
                                lambda shape: f"a {'x'.join(map(str, shape))} kernel on a 4x5 grid")
 
@@ -582,6 +593,21 @@ def _multi_in_of_corr2d(case):
     return [((X[c], K[c]), {}) for c in range(X.shape[0])]
 
 
+def _multi_in_wrong(X, K, want):
+    several = X.shape[0] > 1
+    return {ONE_KERNEL_SLICE: convref.conv(X, np.broadcast_to(K[:1], K.shape)[None])[0]
+            if several else None,
+            ONE_CHANNEL: Alternatives((convref.correlate(X[0], K[0]),
+                                       convref.correlate(X[-1], K[-1]))) if several else None,
+            AVERAGED: want / X.shape[0] if several else None,
+            ALL_PAIRS: convref.correlate(X.sum(0), K.sum(0)) if several else None,
+            CHANNELS_FLIPPED: convref.conv(X, K[None], flip=True)[0],
+            CHANNELS_TRANSPOSED: convref.conv(X, K.transpose(0, 2, 1)[None])[0]
+            if K.shape[1] == K.shape[2] else None,
+            HARD_CODED: MULTI_IN_EXAMPLE,
+            **truncated(want)}
+
+
 def test_corr2d_multi_in(corr2d_multi_in):
     """Sum over input channels of per-channel cross-correlations: (C,H,W), (C,KH,KW) -> (OH,OW);
     ValueError when the channel counts differ. Built on the student's corr2d, it is charged
@@ -589,22 +615,10 @@ def test_corr2d_multi_in(corr2d_multi_in):
     cases = []
     for X, K, _, group in _with_integers([(X, K[0], u) for X, K, u in _channel_cases(N_CASES)]):
         want = convref.conv(X, K[None])[0]
-        several = X.shape[0] > 1
         kind = "integer " if group == INTEGERS else ""
         cases.append(Case((X, K), want, f"a {shapes_of(X)} {kind}input with a {shapes_of(K)} kernel",
                           group=group, magnitude=convref.conv(np.abs(X), np.abs(K)[None])[0],
-                          wrong={ONE_KERNEL_SLICE: convref.conv(X, np.broadcast_to(K[:1], K.shape)[None])[0]
-                                 if several else None,
-                                 ONE_CHANNEL: Alternatives((convref.correlate(X[0], K[0]),
-                                                            convref.correlate(X[-1], K[-1])))
-                                 if several else None,
-                                 AVERAGED: want / X.shape[0] if several else None,
-                                 ALL_PAIRS: convref.correlate(X.sum(0), K.sum(0)) if several else None,
-                                 CHANNELS_FLIPPED: convref.conv(X, K[None], flip=True)[0],
-                                 CHANNELS_TRANSPOSED: convref.conv(X, K.transpose(0, 2, 1)[None])[0]
-                                 if K.shape[1] == K.shape[2] else None,
-                                 HARD_CODED: MULTI_IN_EXAMPLE,
-                                 **truncated(want)}))
+                          wrong=partial(_multi_in_wrong, X, K, want)))
     for X, ck in _mismatched(False):
         K = np.ones((ck, 2, 2))
         cases.append(must_raise((X, K), f"a {shapes_of(X)} input with a {shapes_of(K)} kernel",
@@ -626,26 +640,27 @@ def _multi_in_out_of_multi_in(case):
     return [((X, k), {}) for k in K]
 
 
+def _multi_in_out_wrong(X, K, want):
+    several = X.shape[0] > 1
+    return {CHANNELS_FLIPPED: convref.conv(X, K, flip=True),
+            D_C_SWAPPED: convref.conv(X, K.transpose(1, 0, 2, 3)) if K.shape[0] == K.shape[1] else None,
+            ALL_PAIRS: convref.conv(X.sum(0)[None], K.sum(1)[:, None]) if several else None,
+            ONE_CHANNEL: Alternatives((convref.conv(X[:1], K[:, :1]),
+                                       convref.conv(X[-1:], K[:, -1:]))) if several else None,
+            AVERAGED: want / X.shape[0] if several else None,
+            **truncated(want)}
+
+
 def test_corr2d_multi_in_out(corr2d_multi_in_out):
     """One summed map per output channel: (C,H,W), (D,C,KH,KW) -> (D,OH,OW). Built on the
     student's corr2d_multi_in, it is charged only for its own mistakes."""
     cases = []
     for X, K, _, group in _with_integers(_channel_cases(N_CASES)):
         want = convref.conv(X, K)
-        several = X.shape[0] > 1
         kind = "integer " if group == INTEGERS else ""
         cases.append(Case((X, K), want, f"a {shapes_of(X)} {kind}input with a {shapes_of(K)} kernel",
                           group=group, magnitude=convref.conv(np.abs(X), np.abs(K)),
-                          wrong={CHANNELS_FLIPPED: convref.conv(X, K, flip=True),
-                                 D_C_SWAPPED: convref.conv(X, K.transpose(1, 0, 2, 3))
-                                 if K.shape[0] == K.shape[1] else None,
-                                 ALL_PAIRS: convref.conv(X.sum(0)[None], K.sum(1)[:, None])
-                                 if several else None,
-                                 ONE_CHANNEL: Alternatives((convref.conv(X[:1], K[:, :1]),
-                                                            convref.conv(X[-1:], K[:, -1:])))
-                                 if several else None,
-                                 AVERAGED: want / X.shape[0] if several else None,
-                                 **truncated(want)}))
+                          wrong=partial(_multi_in_out_wrong, X, K, want)))
 
     def hint(case, shape):
         X, K = case.args
@@ -687,6 +702,21 @@ def _bias_elsewhere(plain, u):
     return Alternatives(answers) if answers else None
 
 
+def _layer_wrong(X, V, bias, plain, want):
+    several = X.shape[1] > 1
+    wrong = {CHANNELS_FLIPPED: convref.conv(X, V, bias, flip=True),
+             ONE_CHANNEL: Alternatives((convref.conv(X[:, :1], V[:, :1], bias),
+                                        convref.conv(X[:, -1:], V[:, -1:], bias)))
+             if several else None,
+             AVERAGED: plain / X.shape[1] + (0 if bias is None else bias[:, None, None])
+             if several else None,
+             **truncated(want)}
+    if bias is not None:
+        wrong[LAYER_NO_BIAS] = plain
+        wrong[BIAS_AXIS] = _bias_elsewhere(plain, bias)
+    return wrong
+
+
 def test_conv_layer(conv_layer):
     """The batched layer with bias: (N,C,H,W), (D,C,KH,KW), (D,) -> (N,D,OH,OW); u=None for no
     bias; ValueError when the channel counts differ. Built on the student's
@@ -703,22 +733,12 @@ def test_conv_layer(conv_layer):
     for X, V, bias, group in rows:
         plain = convref.conv(X, V)
         want = plain if bias is None else plain + bias[:, None, None]
-        several = X.shape[1] > 1
-        wrong = {CHANNELS_FLIPPED: convref.conv(X, V, bias, flip=True),
-                 ONE_CHANNEL: Alternatives((convref.conv(X[:, :1], V[:, :1], bias),
-                                            convref.conv(X[:, -1:], V[:, -1:], bias)))
-                 if several else None,
-                 AVERAGED: plain / X.shape[1] + (0 if bias is None else bias[:, None, None])
-                 if several else None,
-                 **truncated(want)}
-        if bias is not None:
-            wrong[LAYER_NO_BIAS] = plain
-            wrong[BIAS_AXIS] = _bias_elsewhere(plain, bias)
         kind = "integer " if group == INTEGERS else ""
         cases.append(Case((X, V), want, f"a {shapes_of(X)} {kind}batch with a {shapes_of(V)} kernel"
                           + (" and a bias" if bias is not None else " and u=None"), group=group,
                           kwargs={"u": bias}, magnitude=convref.conv(np.abs(X), np.abs(V)) +
-                          (0 if bias is None else np.abs(bias)[:, None, None]), wrong=wrong))
+                          (0 if bias is None else np.abs(bias)[:, None, None]),
+                          wrong=partial(_layer_wrong, X, V, bias, plain, want)))
     for X, cv in _mismatched(True):
         V, u = np.ones((2, cv, 2, 2)), np.zeros(2)
         cases.append(must_raise((X, V), f"a {shapes_of(X)} batch with a {shapes_of(V)} kernel",
