@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import convgrade  # noqa: F401 - first, so its settings for nbformat and jsonschema hold here too
 import nbformat
 import pytest
 

@@ -14,6 +14,7 @@ Messages name shapes and parameters, never the values of hidden inputs.
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import numpy as np
 from hypothesis import strategies as st
@@ -135,6 +136,30 @@ def _audio_rows():
     return rows
 
 
+def _audio_wrong(X, V, u, want, integer):
+    """The misconceptions of an audio-layer case: X (T, C), V (A, C, D), u (D,) or None."""
+    (T, C), (A, _, D) = X.shape, V.shape
+    plain = _audio_ref(X, V)
+    h = (A - 1) // 2
+    wrong = {AUDIO_FLIPPED: _audio_ref(X, V[::-1], u),
+             AUDIO_TRANSPOSED: want.T,
+             AUDIO_NOT_VALID: Alternatives(
+                 _audio_ref(np.pad(X, (split, (0, 0))), V, u)
+                 for split in {(0, A - 1), (A - 1, 0), (h, A - 1 - h), (A - 1 - h, h)})
+             if A > 1 else None,
+             AUDIO_FIRST_CHANNEL: _audio_ref(X[:, :1], V[:, :1], u) if C > 1 else None,
+             AUDIO_AVERAGED: plain / C + (0 if u is None else u) if C > 1 else None,
+             AUDIO_CHANNELS_SWAPPED: _audio_ref(X, V.transpose(0, 2, 1), u)
+             if C == D > 1 else None}
+    if u is not None:
+        wrong[AUDIO_NO_BIAS] = plain
+        if T - A + 1 == D > 1:
+            wrong[AUDIO_BIAS_AXIS] = plain + u[:, None]
+    if integer:
+        wrong.update(truncated(want))
+    return wrong
+
+
 def _audio_cases():
     cases = []
     for group, T, C, D, A, bias, seed in _audio_rows():
@@ -142,30 +167,13 @@ def _audio_cases():
         X = int_array(seed, (T, C)) if integer else rng_array(seed, (T, C))
         V, u = rng_array(seed + 1, (A, C, D)), rng_array(seed + 2, (D,)) if bias else None
         want = _audio_ref(X, V, u)
-        plain = _audio_ref(X, V)
-        h = (A - 1) // 2
-        wrong = {AUDIO_FLIPPED: _audio_ref(X, V[::-1], u),
-                 AUDIO_TRANSPOSED: want.T,
-                 AUDIO_NOT_VALID: Alternatives(
-                     _audio_ref(np.pad(X, (split, (0, 0))), V, u)
-                     for split in {(0, A - 1), (A - 1, 0), (h, A - 1 - h), (A - 1 - h, h)})
-                 if A > 1 else None,
-                 AUDIO_FIRST_CHANNEL: _audio_ref(X[:, :1], V[:, :1], u) if C > 1 else None,
-                 AUDIO_AVERAGED: plain / C + (0 if u is None else u) if C > 1 else None,
-                 AUDIO_CHANNELS_SWAPPED: _audio_ref(X, V.transpose(0, 2, 1), u)
-                 if C == D > 1 else None}
-        if u is not None:
-            wrong[AUDIO_NO_BIAS] = plain
-            if T - A + 1 == D > 1:
-                wrong[AUDIO_BIAS_AXIS] = plain + u[:, None]
-        if integer:
-            wrong.update(truncated(want))
         cases.append(Case((X, V), want,
                           f"a{'n integer' if integer else ''} {shapes_of(X)} recording (T x C) with "
                           f"a {shapes_of(V)} kernel (A x C x D)"
                           f"{' and a bias u' if bias else ' and u=None'}",
                           group=group, kwargs={"u": u},
-                          magnitude=_mag(X.T, V.transpose(2, 1, 0), u).T, wrong=wrong))
+                          magnitude=_mag(X.T, V.transpose(2, 1, 0), u).T,
+                          wrong=partial(_audio_wrong, X, V, u, want, integer)))
     return cases
 
 
@@ -226,10 +234,9 @@ BATCH_SWAPPED = Misconception("batch_channel_swapped", "batch and channel axes a
                               "output is (N, D, T_out)")
 
 
-def _conv1d_case(x, w, b, s, p, d, group):
-    """A conv1d Case with the answers of the usual misconceptions."""
+def _conv1d_wrong(x, w, b, s, p, d, want, integer):
+    """The misconceptions of a conv1d case: x (C, T) or (N, C, T), w (D, C, K)."""
     ref = dict(stride=s, padding=p, dilation=d)
-    want = convref.conv(x, w, b, **ref)
     L = want.shape[-1]
     lead = ((0, 0),) * (x.ndim - 1)
     wrong = {CONV_FLIPPED: convref.conv(x, w, b, flip=True, **ref)}
@@ -251,14 +258,22 @@ def _conv1d_case(x, w, b, s, p, d, group):
         wrong[NO_BIAS] = plain
         if L == w.shape[0] and L > 1:
             wrong[BIAS_AXIS] = plain + b
-    integer = group == INTEGERS
     if integer:
         wrong.update(truncated(want))
+    return wrong
+
+
+def _conv1d_case(x, w, b, s, p, d, group):
+    """A conv1d Case with the answers of the usual misconceptions."""
+    ref = dict(stride=s, padding=p, dilation=d)
+    want = convref.conv(x, w, b, **ref)
+    integer = group == INTEGERS
     what = "a batch (N, C, T)" if x.ndim == 3 else "a signal (C, T)"
     return Case((x, w), want,
                 f"{'an integer ' + what[2:] if integer else what} of shape {shapes_of(x)} with a "
                 f"{shapes_of(w)} kernel, stride={s}, padding={p}, dilation={d}{_bias_text(b)}",
-                group=group, kwargs={"b": b, **ref}, magnitude=_mag(x, w, b, **ref), wrong=wrong)
+                group=group, kwargs={"b": b, **ref}, magnitude=_mag(x, w, b, **ref),
+                wrong=partial(_conv1d_wrong, x, w, b, s, p, d, want, integer))
 
 
 def _conv1d_hint(case, shape):
@@ -413,6 +428,31 @@ def _causal_rows():
     return rows
 
 
+def _causal_wrong(x, w, b, d, want, integer):
+    """The misconceptions of a causal-conv case: x (C, T) or (N, C, T), w (D, C, K)."""
+    K, T = w.shape[-1], x.shape[-1]
+    span = d * (K - 1)
+    lead = ((0, 0),) * (x.ndim - 1)
+    wrong = {}
+    if span:
+        wrong[CAUSAL_PAD_RIGHT] = convref.conv(x, w, b, padding=((0, span),), dilation=d)
+        wrong[CAUSAL_FLIPPED] = _causal_ref(x, w, b, d, flip=True)
+        wrong[CAUSAL_PAD_CENTRED] = Alternatives(
+            convref.conv(x, w, b, padding=(pair,), dilation=d)
+            for pair in {(span // 2, span - span // 2), (span - span // 2, span // 2)})
+    if d > 1 and K > 1:
+        wrong[CAUSAL_NO_DILATION] = Alternatives((
+            _causal_ref(x, w, b, 1), convref.conv(np.pad(x, lead + ((span, 0),)), w, b)[..., :T]))
+    if b is not None:
+        plain = _causal_ref(x, w, None, d)
+        wrong[NO_BIAS] = plain
+        if T == w.shape[0] and T > 1:
+            wrong[BIAS_AXIS] = plain + b
+    if integer:
+        wrong.update(truncated(want))
+    return wrong
+
+
 def _causal_cases():
     cases = []
     for group, xs, ws, bias, d, seed in _causal_rows():
@@ -420,33 +460,15 @@ def _causal_cases():
         x = int_array(seed, xs) if integer else rng_array(seed, xs)
         w = rng_array(seed + 1, ws)
         b = rng_array(seed + 2, (ws[0],)) if bias else None
-        K, T = ws[-1], xs[-1]
-        span = d * (K - 1)
-        lead = ((0, 0),) * (x.ndim - 1)
+        span = d * (ws[-1] - 1)
         want = _causal_ref(x, w, b, d)
-        wrong = {}
-        if span:
-            wrong[CAUSAL_PAD_RIGHT] = convref.conv(x, w, b, padding=((0, span),), dilation=d)
-            wrong[CAUSAL_FLIPPED] = _causal_ref(x, w, b, d, flip=True)
-            wrong[CAUSAL_PAD_CENTRED] = Alternatives(
-                convref.conv(x, w, b, padding=(pair,), dilation=d)
-                for pair in {(span // 2, span - span // 2), (span - span // 2, span // 2)})
-        if d > 1 and K > 1:
-            wrong[CAUSAL_NO_DILATION] = Alternatives((
-                _causal_ref(x, w, b, 1), convref.conv(np.pad(x, lead + ((span, 0),)), w, b)[..., :T]))
-        if b is not None:
-            plain = _causal_ref(x, w, None, d)
-            wrong[NO_BIAS] = plain
-            if T == ws[0] and T > 1:
-                wrong[BIAS_AXIS] = plain + b
-        if integer:
-            wrong.update(truncated(want))
         what = "a batch (N, C, T)" if x.ndim == 3 else "a signal (C, T)"
         cases.append(Case((x, w), want,
                           f"{'an integer ' + what[2:] if integer else what} of shape {shapes_of(x)} "
                           f"with a {shapes_of(w)} kernel, dilation={d}{_bias_text(b)}",
                           group=group, kwargs={"b": b, "dilation": d},
-                          magnitude=_mag(x, w, b, padding=((span, 0),), dilation=d), wrong=wrong))
+                          magnitude=_mag(x, w, b, padding=((span, 0),), dilation=d),
+                          wrong=partial(_causal_wrong, x, w, b, d, want, integer)))
     return cases
 
 
@@ -575,6 +597,8 @@ RF_PRODUCT = Misconception("reach_multiplied", "stacked layers add their reach, 
 RF_LAYER_MISSED = Misconception("layer_count_off_by_one", "one layer is left out: the sum runs "
                                 "over EVERY layer, one term per entry of dilations (check the "
                                 "range of your loop)")
+
+
 def _rf_rows():
     fixed = [(2, [1, 2, 4, 8]), (3, [1, 1, 1]), (3, []), (1, [5, 7]), ([3, 5], [1, 2]),
              (2, [1]), ([2, 3, 2], [4, 1, 16]), (5, (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)),

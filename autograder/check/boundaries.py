@@ -23,6 +23,7 @@ student's ``corr2d_pad`` are charged only for their own mistakes (:class:`Depend
 from __future__ import annotations
 
 import numbers
+from functools import partial
 
 import numpy as np
 from hypothesis import strategies as st
@@ -378,7 +379,9 @@ def _corr_cases():
     return cases
 
 
-def _corr_wrongs(X, K, padding, mode):
+def _corr_wrongs(X, K, padding, mode, truncated_of=None):
+    """The misconceptions of a corr2d_pad case; ``truncated_of``: the right answer, on an
+    integer image (where truncating it is a mistake to name)."""
     kh, kw = K.shape
     pairs = _resolve(padding, kh, kw)
     (t, b), (l, r) = pairs
@@ -408,6 +411,8 @@ def _corr_wrongs(X, K, padding, mode):
     flipped = _padded_corr(X, K[::-1, ::-1], pairs, mode)
     if flipped is not None:
         wrong[KERNEL_FLIPPED] = flipped
+    if truncated_of is not None:
+        wrong.update(truncated(truncated_of))
     return wrong
 
 
@@ -461,15 +466,13 @@ def test_corr2d_pad(corr2d_pad):
         want = convref.conv(Xf[None], K[None, None], padding=padding, padding_mode=mode)[0]
         magnitude = convref.conv(np.abs(Xf)[None], np.abs(K)[None, None], padding=padding,
                                  padding_mode=mode)[0]
-        wrong = _corr_wrongs(Xf, K, padding, mode)
-        if group == INTEGERS:
-            wrong.update(truncated(want))
         if index == 0:
             kwargs, about = {}, f"a {shapes_of(X)} image with a {shapes_of(K)} kernel and the defaults"
         else:
             kwargs, about = {"padding": padding, "mode": mode}, _corr_about(X, K, padding, mode)
         cases.append(Case((X, K), want, about, group=group, kwargs=kwargs, magnitude=magnitude,
-                          wrong=wrong))
+                          wrong=partial(_corr_wrongs, Xf, K, padding, mode,
+                                        want if group == INTEGERS else None)))
     why = "the kernel does not fit in the padded image"
     cases += [must_raise((rng_array(101, (3, 5)), rng_array(102, (4, 2))),
                          "a 3x5 image with a 4x2 kernel and padding='valid'", why),
@@ -657,6 +660,26 @@ def _error_of(case, results):
         return None
 
 
+def _equivariance_wrong(Xf, K, shift, mode, group, want):
+    dy, dx = shift
+    signed = _equivariance(Xf, K, shift, mode, signed=True)
+    wrong = {
+        SIGNED: Alternatives((signed, -signed)),
+        OUTPUT_SHIFTED_BACK: _equivariance(Xf, K, shift, mode, roll_out=lambda A, s: _roll(A, (-dy, -dx))),
+        OUTPUT_NOT_SHIFTED: _equivariance(Xf, K, shift, mode, roll_out=lambda A, s: A),
+        SHIFT_SWAPPED: _equivariance(Xf, K, (dx, dy), mode),
+        FLAT_ROLL: _equivariance(Xf, K, shift, mode, roll_in=lambda A, s: np.roll(A, sum(s)),
+                                 roll_out=lambda A, s: np.roll(A, sum(s))),
+        EQ_MODE_IGNORED: _equivariance(Xf, K, shift, "zeros") if mode != "zeros" else None,
+        EQ_KERNEL_FLIPPED: _equivariance(Xf, K[::-1, ::-1], shift, mode),
+    }
+    if group == INTEGERS:
+        # the map, or also each correlation, stored in an array of the image's integer type
+        wrong[TRUNCATED] = Alternatives((np.trunc(want),
+                                         _equivariance(Xf, K, shift, mode, corr=_truncating_corr)))
+    return wrong
+
+
 def test_equivariance_error(equivariance_error):
     """|corr_same(shift(X)) - shift(corr_same(X))| per pixel against convref and np.roll, in
     all four modes (exactly zero for circular, nonzero near the edges for the others), and on
@@ -665,31 +688,16 @@ def test_equivariance_error(equivariance_error):
     cases = []
     for index, (X, K, shift, mode, group) in enumerate(_equi_cases()):
         Xf = X.astype(float)
-        dy, dx = shift
         want = _equivariance(Xf, K, shift, mode)
         magnitude = (_same(np.abs(_roll(Xf, shift)), np.abs(K), mode)
                      + _roll(_same(np.abs(Xf), np.abs(K), mode), shift))
-        signed = _equivariance(Xf, K, shift, mode, signed=True)
-        wrong = {
-            SIGNED: Alternatives((signed, -signed)),
-            OUTPUT_SHIFTED_BACK: _equivariance(Xf, K, shift, mode, roll_out=lambda A, s: _roll(A, (-dy, -dx))),
-            OUTPUT_NOT_SHIFTED: _equivariance(Xf, K, shift, mode, roll_out=lambda A, s: A),
-            SHIFT_SWAPPED: _equivariance(Xf, K, (dx, dy), mode),
-            FLAT_ROLL: _equivariance(Xf, K, shift, mode, roll_in=lambda A, s: np.roll(A, sum(s)),
-                                     roll_out=lambda A, s: np.roll(A, sum(s))),
-            EQ_MODE_IGNORED: _equivariance(Xf, K, shift, "zeros") if mode != "zeros" else None,
-            EQ_KERNEL_FLIPPED: _equivariance(Xf, K[::-1, ::-1], shift, mode),
-        }
-        if group == INTEGERS:
-            # the map, or also each correlation, stored in an array of the image's integer type
-            wrong[TRUNCATED] = Alternatives((np.trunc(want),
-                                             _equivariance(Xf, K, shift, mode, corr=_truncating_corr)))
         kwargs = {} if index == 0 else {"mode": mode}
         kind = "integer image" if X.dtype.kind in "iu" else "image"
         about = (f"a {shapes_of(X)} {kind} with a {shapes_of(K)} kernel, shift={shift}, "
                  + (f"mode={mode!r}" if kwargs else "the default mode"))
         cases.append(Case((X, K, shift), want, about, group=group, kwargs=kwargs,
-                          magnitude=magnitude, wrong=wrong))
+                          magnitude=magnitude,
+                          wrong=partial(_equivariance_wrong, Xf, K, shift, mode, group, want)))
     on_corr2d_pad = Depends("corr2d_pad", _corr2d_pad_calls, _error_of,
                             groups=(ZEROS, OTHER_MODES, INTEGERS))
     return judge(equivariance_error, "equivariance_error", cases, EQUIVARIANCE_GROUPS,

@@ -48,6 +48,7 @@ which is called only once. An expression too large or too slow to compare loses 
 from __future__ import annotations
 
 import itertools
+from functools import partial
 
 import numpy as np
 import sympy
@@ -376,12 +377,20 @@ def _numeric_cases(pairs, reference, wrongs, group=VALUES):
     cases = []
     for x, y in pairs:
         want = reference(x, y)
-        wrong = wrongs(x, y)
-        if group == INTEGERS:
-            wrong.update(truncated(want))
         cases.append(Case((x, y), want, _describe(x, y), group=group,
-                          magnitude=reference(np.abs(x), np.abs(y)), wrong=wrong))
+                          magnitude=reference(np.abs(x), np.abs(y)),
+                          wrong=partial(_numeric_wrong, wrongs, x, y,
+                                        want if group == INTEGERS else None)))
     return cases
+
+
+def _numeric_wrong(wrongs, x, y, truncated_of=None):
+    """``wrongs(x, y)``, and the truncated answer on integer inputs (``truncated_of``: the
+    right answer there)."""
+    wrong = wrongs(x, y)
+    if truncated_of is not None:
+        wrong.update(truncated(truncated_of))
+    return wrong
 
 
 def _float_pairs(strategy, fixed, count):

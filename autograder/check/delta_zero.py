@@ -16,6 +16,7 @@ second batch of calls (:class:`Probe`) and merged with the engine's judgement of
 """
 from __future__ import annotations
 
+from functools import partial
 
 import numpy as np
 from hypothesis import strategies as st
@@ -442,7 +443,7 @@ def _layer_case(X, V, u, names, mistakes, group, positional_bias, kwargs=None):
     else:
         args, kwargs = (X, V), ({"u": u} if kwargs is None else kwargs)
     return Case(args, _layer(X, V, u), _layer_about(X, V, u, names), group=group, kwargs=kwargs,
-                magnitude=_layer_magnitude(X, V, u), wrong=_layer_wrong(X, V, u, mistakes))
+                magnitude=_layer_magnitude(X, V, u), wrong=partial(_layer_wrong, X, V, u, mistakes))
 
 
 def _layer_cases(names, mistakes, positional_bias):
@@ -526,20 +527,23 @@ def _mlp_about(X, params):
             f"{' -> '.join(map(str, widths))}")
 
 
-def _mlp_case(X, params, group):
+def _mlp_wrong(X, params, want):
     L = len(params)
+    return {RELU_AFTER_LAST: _mlp(X, params, [True] * L),
+            RELU_MISSING: _mlp(X, params, [False] * L) if L > 1 else None,
+            RELU_ON_INPUT: _mlp(_relu(X), params),
+            RELU_FIRST_ONLY: _mlp(X, params, [k == 0 for k in range(L)]) if L > 2 else None,
+            CHANNELS_LAST: _mlp_channels_last(X, params),
+            MIXES_PIXELS: _mlp_column_major(X, params) if min(X.shape[1:]) > 1 else None,
+            MLP_TRANSPOSED: _mlp(X, [(W.T, b) for W, b in params])
+            if all(W.shape[0] == W.shape[1] for W, _ in params) else None,
+            **truncated(want)}
+
+
+def _mlp_case(X, params, group):
     want = _mlp(X, params, layer=_layer)
-    wrong = {RELU_AFTER_LAST: _mlp(X, params, [True] * L),
-             RELU_MISSING: _mlp(X, params, [False] * L) if L > 1 else None,
-             RELU_ON_INPUT: _mlp(_relu(X), params),
-             RELU_FIRST_ONLY: _mlp(X, params, [k == 0 for k in range(L)]) if L > 2 else None,
-             CHANNELS_LAST: _mlp_channels_last(X, params),
-             MIXES_PIXELS: _mlp_column_major(X, params) if min(X.shape[1:]) > 1 else None,
-             MLP_TRANSPOSED: _mlp(X, [(W.T, b) for W, b in params])
-             if all(W.shape[0] == W.shape[1] for W, _ in params) else None,
-             **truncated(want)}
     return Case((X, params), want, _mlp_about(X, params), group=group,
-                magnitude=_mlp_magnitude(X, params), wrong=wrong)
+                magnitude=_mlp_magnitude(X, params), wrong=partial(_mlp_wrong, X, params, want))
 
 
 def _mlp_cases():

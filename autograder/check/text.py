@@ -18,6 +18,7 @@ misjudged statements, so that it does not tell the key to someone who asks for r
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 from hypothesis import strategies as st
@@ -479,8 +480,7 @@ def _bag_map(tokens, vocab, W):
                         method="direct")
 
 
-def _bag_case(tokens, vocab, W, about, group):
-    fmap = _bag_map(tokens, vocab, W)
+def _bag_wrong(tokens, vocab, W, fmap):
     counts = one_hot(tokens, vocab).sum(1)
     F = np.asarray(W, dtype=float)
     wrong = {BAG_MEAN: fmap.mean(-1), BAG_MAX: fmap.max(-1), COUNTED_ONCE: F @ (counts > 0),
@@ -488,8 +488,14 @@ def _bag_case(tokens, vocab, W, about, group):
              LAST_POSITION: fmap[:, -1], FIRST_POSITION: fmap[:, 0]}
     if F.shape[0] == F.shape[1]:
         wrong[WEIGHTS_TRANSPOSED] = F.T @ counts
-    return Case((tokens, vocab, W), fmap.sum(-1), about, group=group, wrong=wrong,
-                magnitude=_bag_map(tokens, vocab, np.abs(F)).sum(-1))
+    return wrong
+
+
+def _bag_case(tokens, vocab, W, about, group):
+    fmap = _bag_map(tokens, vocab, W)
+    return Case((tokens, vocab, W), fmap.sum(-1), about, group=group,
+                wrong=partial(_bag_wrong, tokens, vocab, W, fmap),
+                magnitude=_bag_map(tokens, vocab, np.abs(np.asarray(W, dtype=float))).sum(-1))
 
 
 def _bag_combine(case, results):
@@ -591,19 +597,23 @@ def _bigram_map(tokens, vocab, K, padding=0):
                         method="direct")
 
 
+def _bigram_wrong(tokens, vocab, K, fmap, want):
+    F = np.asarray(K, dtype=float)
+    return {SUM_POOLING: fmap.sum(-1), MEAN_POOLING: fmap.mean(-1),
+            BIGRAM_FLIPPED: _bigram_map(tokens, vocab, F[:, :, ::-1]).max(-1),
+            SORTED_VOCAB: _bigram_map(tokens, sorted(vocab), K).max(-1),
+            ZERO_PADDED: Alternatives((_bigram_map(tokens, vocab, K, ((0, 1),)).max(-1),
+                                       _bigram_map(tokens, vocab, K, ((1, 0),)).max(-1))),
+            MAX_FROM_ZERO: np.maximum(want, 0.0),
+            LAST_WINDOW: fmap[:, :-1].max(-1) if fmap.shape[1] > 1 else None}
+
+
 def _bigram_case(tokens, vocab, K, about, group):
     fmap = _bigram_map(tokens, vocab, K)
     want = fmap.max(-1)
-    F = np.asarray(K, dtype=float)
-    wrong = {SUM_POOLING: fmap.sum(-1), MEAN_POOLING: fmap.mean(-1),
-             BIGRAM_FLIPPED: _bigram_map(tokens, vocab, F[:, :, ::-1]).max(-1),
-             SORTED_VOCAB: _bigram_map(tokens, sorted(vocab), K).max(-1),
-             ZERO_PADDED: Alternatives((_bigram_map(tokens, vocab, K, ((0, 1),)).max(-1),
-                                        _bigram_map(tokens, vocab, K, ((1, 0),)).max(-1))),
-             MAX_FROM_ZERO: np.maximum(want, 0.0),
-             LAST_WINDOW: fmap[:, :-1].max(-1) if fmap.shape[1] > 1 else None}
-    return Case((tokens, vocab, K), want, about, group=group, wrong=wrong,
-                magnitude=_bigram_map(tokens, vocab, np.abs(F)).max(-1))
+    return Case((tokens, vocab, K), want, about, group=group,
+                wrong=partial(_bigram_wrong, tokens, vocab, K, fmap, want),
+                magnitude=_bigram_map(tokens, vocab, np.abs(np.asarray(K, dtype=float))).max(-1))
 
 
 def _planted(label, tokens, vocab, D, integer, where):
