@@ -62,11 +62,26 @@ def shared_engine(url, **options):
     ``Gradebook`` several times per notebook, and each made an engine of its own, which
     compiles every query again (SQLAlchemy caches compiled queries per engine): a quarter of a
     second per notebook. ``Gradebook.close`` still disposes it, which only closes its pooled
-    connections. Keyed by process too, so a forked worker never uses its parent's."""
-    key = (os.getpid(), str(url), tuple(sorted(options.items())))
+    connections. Keyed by process, so that a forked worker never uses its parent's, and by the
+    SQLite file itself, so that a gradebook deleted and made anew at the same path is a new
+    database."""
+    key = (os.getpid(), str(url), _sqlite_file(url), tuple(sorted(options.items())))
     if key not in _ENGINES:
         _ENGINES[key] = sqlalchemy.create_engine(url, **options)
     return _ENGINES[key]
+
+
+def _sqlite_file(url):
+    """``(device, inode)`` of an SQLite gradebook's file; None for a file not made yet or
+    another database."""
+    database = sqlalchemy.engine.make_url(url)
+    if not database.get_backend_name() == "sqlite" or not database.database:
+        return None
+    try:
+        found = os.stat(database.database)
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
 
 
 # the only engines nbgrader makes are its gradebooks'

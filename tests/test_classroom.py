@@ -185,3 +185,22 @@ def test_rubrics_sit_beside_written_answers_for_the_grader_and_never_in_feedback
             assert "nbgrader" not in rubric.metadata         # never a graded cell
         page = (class_dir / "feedback" / student / "conv_layer" / "conv_layer.html").read_text()
         assert "Rubric" not in page
+
+
+def test_a_gradebook_made_anew_at_the_same_path_starts_empty(tmp_path):
+    """One engine per gradebook per process (``nbgrader_api.shared_engine``) must not carry a
+    deleted gradebook's data into the one made in its place (a class folder regraded from
+    scratch)."""
+    url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    with Gradebook(url) as gradebook:
+        gradebook.add_student("s01")
+    left_open = Gradebook(url)           # as code that never closes its gradebook leaves it
+    assert [s.id for s in left_open.students] == ["s01"]
+    left_open.db.commit()                # its connection goes back to the engine's pool
+    (tmp_path / "gradebook.db").unlink()
+    with Gradebook(url) as gradebook:
+        assert gradebook.students == []
+        gradebook.add_student("s02")
+    with Gradebook(url) as gradebook:
+        assert [s.id for s in gradebook.students] == ["s02"]
+    left_open.close()
