@@ -84,6 +84,13 @@ def truncated(want) -> dict:
     return {TRUNCATED: np.trunc(want)}
 
 
+def with_truncated(wrongs, *args, want=None) -> dict:
+    """``wrongs(*args)``, then :func:`truncated` of ``want`` when given (the right answer of a
+    case on integer inputs): a ``Case.wrong`` as ``partial(with_truncated, wrongs, ...)``."""
+    answers = wrongs(*args)
+    return answers if want is None else {**answers, **truncated(want)}
+
+
 @dataclass
 class Case:
     """One call of a student function and how to judge it.

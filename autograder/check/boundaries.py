@@ -32,7 +32,8 @@ import convref
 
 from ..cases import dims, draw, int_array, rng_array, seeds, shapes_of
 from ..verdict import (ERRORS, PYTHON_INT, TRUNCATED, VALUES, Alternatives, Case, Depends,
-                       Misconception, is_python_int, judge, must_raise, truncated)
+                       Misconception, is_python_int, judge, must_raise,
+                       with_truncated)
 
 N_CASES = 25
 MODES = ("zeros", "reflect", "replicate", "circular")
@@ -379,9 +380,7 @@ def _corr_cases():
     return cases
 
 
-def _corr_wrongs(X, K, padding, mode, truncated_of=None):
-    """The misconceptions of a corr2d_pad case; ``truncated_of``: the right answer, on an
-    integer image (where truncating it is a mistake to name)."""
+def _corr_wrongs(X, K, padding, mode):
     kh, kw = K.shape
     pairs = _resolve(padding, kh, kw)
     (t, b), (l, r) = pairs
@@ -411,8 +410,6 @@ def _corr_wrongs(X, K, padding, mode, truncated_of=None):
     flipped = _padded_corr(X, K[::-1, ::-1], pairs, mode)
     if flipped is not None:
         wrong[KERNEL_FLIPPED] = flipped
-    if truncated_of is not None:
-        wrong.update(truncated(truncated_of))
     return wrong
 
 
@@ -471,8 +468,8 @@ def test_corr2d_pad(corr2d_pad):
         else:
             kwargs, about = {"padding": padding, "mode": mode}, _corr_about(X, K, padding, mode)
         cases.append(Case((X, K), want, about, group=group, kwargs=kwargs, magnitude=magnitude,
-                          wrong=partial(_corr_wrongs, Xf, K, padding, mode,
-                                        want if group == INTEGERS else None)))
+                          wrong=partial(with_truncated, _corr_wrongs, Xf, K, padding, mode,
+                                        want=want if group == INTEGERS else None)))
     why = "the kernel does not fit in the padded image"
     cases += [must_raise((rng_array(101, (3, 5)), rng_array(102, (4, 2))),
                          "a 3x5 image with a 4x2 kernel and padding='valid'", why),

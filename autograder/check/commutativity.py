@@ -60,7 +60,7 @@ from .. import symbolic
 from ..cases import dims, draw, fresh_rng, int_array, rng_array, seeds, shapes_of
 from ..verdict import (TRUNCATED, UNANSWERED, VALUES, Alternatives, Case, Depends, GroupResult,
                        Judgement, Misconception, StudentError, call_student, evaluate,
-                       everything_failed, finish, is_blank, truncated)
+                       everything_failed, finish, is_blank, with_truncated)
 
 N_CASES = 16
 N_INTEGER_CASES = 6
@@ -379,18 +379,10 @@ def _numeric_cases(pairs, reference, wrongs, group=VALUES):
         want = reference(x, y)
         cases.append(Case((x, y), want, _describe(x, y), group=group,
                           magnitude=reference(np.abs(x), np.abs(y)),
-                          wrong=partial(_numeric_wrong, wrongs, x, y,
-                                        want if group == INTEGERS else None)))
+                          wrong=partial(with_truncated, wrongs, x, y,
+                                        want=want if group == INTEGERS else None)))
     return cases
 
-
-def _numeric_wrong(wrongs, x, y, truncated_of=None):
-    """``wrongs(x, y)``, and the truncated answer on integer inputs (``truncated_of``: the
-    right answer there)."""
-    wrong = wrongs(x, y)
-    if truncated_of is not None:
-        wrong.update(truncated(truncated_of))
-    return wrong
 
 
 def _float_pairs(strategy, fixed, count):

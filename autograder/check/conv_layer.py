@@ -19,7 +19,8 @@ import convref
 
 from ..cases import dims, draw, int_array, rng_array, seeds, shapes_of
 from ..verdict import (ERRORS, FLOAT_COUNT, PYTHON_INT, VALUES, Alternatives, Case, Depends,
-                       Misconception, judge, must_raise, python_int_case, same_number, truncated)
+                       Misconception, judge, must_raise, python_int_case, same_number, truncated,
+                       with_truncated)
 
 N_CASES = 25
 
@@ -287,10 +288,6 @@ def _valid_shape_hint(case, shape):
     return found[0] if len(found) == 1 else tuple(found) or None
 
 
-def _with_truncated(wrongs, X, K, want):
-    return {**wrongs(X, K), **truncated(want)}
-
-
 def _corr_cases(reference, wrongs):
     """Values on float images, the same on integer images (a float answer all the same), and
     kernels that do not fit, which must raise ValueError."""
@@ -302,7 +299,7 @@ def _corr_cases(reference, wrongs):
         cases.append(Case((X, K), want, f"a {shapes_of(X)} {'integer ' * (group != VALUES)}image "
                           f"with a {shapes_of(K)} kernel", group=group,
                           magnitude=reference(np.abs(X), np.abs(K)),
-                          wrong=partial(_with_truncated, wrongs, X, K, want)))
+                          wrong=partial(with_truncated, wrongs, X, K, want=want)))
     for h, w, kh, kw in [(3, 3, 4, 2), (2, 5, 2, 6)]:
         cases.append(must_raise((np.ones((h, w)), np.ones((kh, kw))),
                                 f"a {h}x{w} image with a {kh}x{kw} kernel",
