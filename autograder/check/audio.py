@@ -254,12 +254,19 @@ def _conv1d_wrong(x, w, b, s, p, d, want, integer):
             wrong[SUBSAMPLED] = convref.conv(xs, w, b, dilation=d)
         wrong[NO_STRIDE] = convref.conv(x, w, b, padding=p, dilation=d)
     if b is not None:
-        plain = convref.conv(x, w, **ref)
-        wrong[NO_BIAS] = plain
-        if L == w.shape[0] and L > 1:
-            wrong[BIAS_AXIS] = plain + b
+        wrong.update(_bias_wrongs(convref.conv(x, w, **ref), b))
     if integer:
         wrong.update(truncated(want))
+    return wrong
+
+
+def _bias_wrongs(plain, b):
+    """The bias mistakes of a layer whose output without the bias is ``plain`` (..., D, L):
+    left out, or added along time, where numpy broadcasts it when L equals D."""
+    length = plain.shape[-1]
+    wrong = {NO_BIAS: plain}
+    if length == len(b) and length > 1:
+        wrong[BIAS_AXIS] = plain + b
     return wrong
 
 
@@ -444,10 +451,7 @@ def _causal_wrong(x, w, b, d, want, integer):
         wrong[CAUSAL_NO_DILATION] = Alternatives((
             _causal_ref(x, w, b, 1), convref.conv(np.pad(x, lead + ((span, 0),)), w, b)[..., :T]))
     if b is not None:
-        plain = _causal_ref(x, w, None, d)
-        wrong[NO_BIAS] = plain
-        if T == w.shape[0] and T > 1:
-            wrong[BIAS_AXIS] = plain + b
+        wrong.update(_bias_wrongs(_causal_ref(x, w, None, d), b))
     if integer:
         wrong.update(truncated(want))
     return wrong
