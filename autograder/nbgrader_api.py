@@ -75,7 +75,7 @@ def _sqlite_file(url):
     """``(device, inode)`` of an SQLite gradebook's file; None for a file not made yet or
     another database."""
     database = sqlalchemy.engine.make_url(url)
-    if not database.get_backend_name() == "sqlite" or not database.database:
+    if database.get_backend_name() != "sqlite" or not database.database:
         return None
     try:
         found = os.stat(database.database)
