@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import html
 import json
-import sys
 import os
 import re
+import sys
 
 from rich.console import Console
 from rich.table import Table
