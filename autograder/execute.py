@@ -17,8 +17,9 @@ import json
 import re
 import time
 from pathlib import Path
+from queue import Empty
 
-from jupyter_core.utils import run_sync
+from jupyter_core.utils import ensure_async, run_sync
 from nbclient.exceptions import CellExecutionComplete, CellTimeoutError, DeadKernelError
 from nbconvert.preprocessors import ExecutePreprocessor
 from nbformat import NotebookNode
@@ -127,6 +128,8 @@ class ExecuteWithChecks(ExecutePreprocessor):
     error_on_timeout = Dict({"ename": "CellTimeoutError", "evalue": "",
                              "traceback": ["CellTimeoutError: No reply from kernel before timeout"]}
                             ).tag(config=True)
+    interrupt_grace = Integer(policy.INTERRUPT_GRACE, help="seconds a kernel has to come back "
+                              "after a cell or a call over its time is interrupted").tag(config=True)
     call_timeout = Integer(policy.CALL_TIMEOUT, help="seconds for one batch of calls into "
                            "a student function").tag(config=True)
     notebook_timeout = Integer(policy.NOTEBOOK_TIMEOUT, help="wall-clock seconds for the "
@@ -298,10 +301,29 @@ class ExecuteWithChecks(ExecutePreprocessor):
                 self.events.append(note)
             return None
 
+    async def _async_handle_timeout(self, timeout, cell=None):
+        """A cell over its time limit: interrupt it, and give the kernel ``interrupt_grace``
+        seconds to finish the cell; one that ignores the interrupt is then reported as such
+        and stopped (nbclient would wait ``iopub_timeout`` for it and then call it a flood of
+        output)."""
+        if not self.interrupt_on_timeout:
+            return await super()._async_handle_timeout(timeout, cell)
+        await ensure_async(self.km.interrupt_kernel())
+        deadline = time.monotonic() + self.interrupt_grace
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                msg = await ensure_async(self.kc.shell_channel.get_msg(timeout=left))
+            except Empty:
+                break
+            if isinstance(msg, dict) and msg.get("msg_type") == "execute_reply":
+                return {"content": {**self.error_on_timeout, "status": "error"}}
+        raise CellTimeoutError.error_from_timeout_and_cell(
+            "Cell execution timed out and ignored the interrupt", timeout, cell)
+
     def preprocess_cell(self, cell, resources, index):
         if index == 0 and self.connection is None:
             with self.phases("kernel start"):
-                connection = Connection(self.km, self.kc, self.call_timeout)
+                connection = Connection(self.km, self.kc, self.call_timeout, self.interrupt_grace)
                 run_sync(connection.open)(self.kernel_files)
                 self.connection = connection
         if not self._dead and time.monotonic() - self._started > self.notebook_timeout:

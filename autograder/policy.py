@@ -95,6 +95,10 @@ CELL_TIMEOUT = 60
 #: output on a loaded machine must not read as a hung cell; a thread that keeps printing for
 #: a finished cell is cut off after this).
 IOPUB_TIMEOUT = 30
+#: Seconds a kernel has to come back after the grader interrupts a cell or a call that ran
+#: over its time (a long C routine only sees the interrupt when it returns); a kernel still
+#: busy after this is stopped.
+INTERRUPT_GRACE = 10
 #: Seconds the whole notebook may take, grader checks included.
 NOTEBOOK_TIMEOUT = 900
 #: Seconds a symbolic comparison of a student's expression may take (in a worker process).

@@ -49,10 +49,12 @@ def bounds() -> wire.Bounds:
 
 
 class Connection:
-    """The comm between the grader and one kernel's harness: ``open`` once, then ``call``."""
+    """The comm between the grader and one kernel's harness: ``open`` once, then ``call``.
+    A call over ``timeout`` seconds is interrupted; a kernel not back ``grace`` seconds later
+    is stopped."""
 
-    def __init__(self, km, kc, timeout: float):
-        self.km, self.kc, self.timeout = km, kc, timeout
+    def __init__(self, km, kc, timeout: float, grace: float = policy.INTERRUPT_GRACE):
+        self.km, self.kc, self.timeout, self.grace = km, kc, timeout, grace
         self.bounds = bounds()
         self.comm_id = None
         self.calls = 0
@@ -129,7 +131,7 @@ class Connection:
         """Interrupt a call that ran out of time; stop the kernel if it does not come back."""
         try:
             await self.km.interrupt_kernel()
-            deadline = time.monotonic() + 10
+            deadline = time.monotonic() + self.grace
             while time.monotonic() < deadline:
                 msg = await self.kc.get_iopub_msg(timeout=max(0.1, deadline - time.monotonic()))
                 if _answer(msg, msg_id, self.comm_id) is not None:

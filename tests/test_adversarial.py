@@ -24,7 +24,9 @@ import pytest
 from conftest import ROOT, WRONG_CORR2D, grade_many, release_nb, scores, source_nb
 from convgrade.students import CHEAT, fill, solution_answers, tamper
 
-LIMITS = {"timeout": 4, "call_timeout": 4, "memory_limit": 1536 * 2**20, "notebook_timeout": 240}
+# a kernel that ignores an interrupt is stopped after 3 s here instead of the production 10
+LIMITS = {"timeout": 4, "call_timeout": 4, "interrupt_grace": 3, "memory_limit": 1536 * 2**20,
+          "notebook_timeout": 240}
 MARK = uuid.uuid4().hex[:12]          # names the processes exploits leave behind
 
 WRONG = WRONG_CORR2D
@@ -444,7 +446,7 @@ EXPLOITS = {
     "hangs_at_top_level": (with_cell("while True:\n    pass\n", where="corr2d"), None),
     "hang_ignoring_interrupts": (with_cell(
         "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass\n",
-        where="conv_layer"), None),
+        where="conv_layer"), "ignored the interrupt"),
     "hangs_when_graded": (wrapping(textwrap.dedent("""
         def corr2d(X, K):
             while True:
