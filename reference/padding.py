@@ -48,6 +48,8 @@ def pad(x, padding, mode: str = "zeros"):
         if mode == "reflect" and max(before, after) >= n:
             raise ValueError(f"reflect padding of {max(before, after)} needs more than that many "
                              f"samples along an axis of size {n}")
-    if mode == "zeros":
-        return np.pad(x, full, mode="constant", constant_values=0)
+    if mode == "zeros":                  # what np.pad does, without its per-call overhead
+        out = np.zeros(tuple(n + a + b for n, (a, b) in zip(x.shape, full)), dtype=x.dtype)
+        out[tuple(slice(a, a + n) for n, (a, _) in zip(x.shape, full))] = x
+        return out
     return np.pad(x, full, mode=_NUMPY_MODE[mode])
