@@ -32,8 +32,11 @@ import hashlib
 import json
 import os
 import queue
+import select
 import shutil
+import signal
 import site
+import socket
 import subprocess
 import sys
 import tempfile
@@ -302,21 +305,11 @@ with open("/proc/sys/user/max_user_namespaces", "w") as handle:
 os.execvp(sys.argv[2], sys.argv[2:])
 """
 
-# Step 3, run by bubblewrap as ``python -I -S -c LAUNCHER SETTINGS KERNEL...``, SETTINGS being
-# the JSON of the uid, the tmpfs sizes, the rlimits and the environment.
-LAUNCHER = r"""
-import ctypes, json, os, resource, sys
-spec = json.loads(sys.argv[1])
+# Step 3's last part, also run by a kernel forked from the warm image (``convgrade.zygote``):
+# with ``spec`` (the settings below), ``libc``, ``os``, ``resource`` and ``sys`` at hand, the
+# resource limits, then the kernel's uid, which leaves no capability.
+DROP_PRIVILEGES = r"""
 uid = spec["uid"]
-libc = ctypes.CDLL(None, use_errno=True)
-for path, size, files in spec["tmpfs"]:          # bubblewrap cannot cap a tmpfs's file count
-    if libc.mount(b"tmpfs", path.encode(), b"tmpfs", 32 | 2 | 4,     # MS_REMOUNT|NOSUID|NODEV
-                  f"size={size},nr_inodes={files}".encode()) != 0:
-        sys.exit(f"convgrade: cannot limit {path} (errno {ctypes.get_errno()})")
-for root, dirs, files in os.walk(spec["home"]):
-    for name in dirs + files:
-        os.lchown(os.path.join(root, name), uid, uid)
-os.chown(spec["home"], uid, uid)
 for name, value in spec["rlimits"].items():
     resource.setrlimit(getattr(resource, name), (value, value))
 cap = 0
@@ -327,6 +320,27 @@ os.setresgid(uid, uid, uid)
 os.setresuid(uid, uid, uid)                      # from root to uid: no capability is left
 if libc.prctl(38, 1, 0, 0, 0) != 0:              # PR_SET_NO_NEW_PRIVS (bubblewrap set it too)
     sys.exit("convgrade: cannot forbid new privileges")
+"""
+
+# Step 3, run by bubblewrap as ``python -I -S -c LAUNCHER SETTINGS KERNEL...``, SETTINGS being
+# the JSON of the uid, the tmpfs sizes, the rlimits and the environment.
+LAUNCHER = r"""
+import ctypes, json, os, resource, sys
+spec = json.loads(sys.argv[1])
+libc = ctypes.CDLL(None, use_errno=True)
+for path, size, files in spec["tmpfs"]:          # bubblewrap cannot cap a tmpfs's file count
+    if libc.mount(b"tmpfs", path.encode(), b"tmpfs", 32 | 2 | 4,     # MS_REMOUNT|NOSUID|NODEV
+                  f"size={size},nr_inodes={files}".encode()) != 0:
+        sys.exit(f"convgrade: cannot limit {path} (errno {ctypes.get_errno()})")
+for root, dirs, files in os.walk(spec["home"]):
+    for name in dirs + files:
+        os.lchown(os.path.join(root, name), spec["uid"], spec["uid"])
+os.chown(spec["home"], spec["uid"], spec["uid"])
+if spec.get("ready") is not None:    # the jail is built and KERNEL holds it open while the
+    os.write(spec["ready"], b"r")    # warm image forks the kernel into it; the kernel drops to
+    os.close(spec["ready"])          # the uid itself, so it cannot stop what holds its jail
+    os.execve(sys.argv[2], sys.argv[2:], spec["env"])
+""" + DROP_PRIVILEGES + r"""
 os.execve(sys.argv[2], sys.argv[2:], spec["env"])
 """
 
@@ -357,10 +371,13 @@ def _parents(path: str) -> list:
 
 
 def jail_command(slot: Slot, limits: Limits, files: dict, kernel: list,
-                 with_packages: bool = True, env: dict = None) -> tuple:
+                 with_packages: bool = True, env: dict = None, info_fd: int = None,
+                 ready_fd: int = None) -> tuple:
     """``(command, fds)``: start ``kernel`` (argv, run as ``slot.uid``) in a fresh jail holding
     ``files`` (``{relative name: bytes}``) in its home; ``fds`` must be passed to the command
-    and closed by the caller once it has started."""
+    and closed by the caller once it has started. ``info_fd``: where bubblewrap writes the
+    JSON of the jail's first pid (``child-pid``); ``ready_fd``: where the launcher writes a
+    byte once the jail is complete, just before it becomes ``kernel``."""
     layout = python_layout()
     fds, made = [], set()
     args = ["bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
@@ -391,15 +408,7 @@ def jail_command(slot: Slot, limits: Limits, files: dict, kernel: list,
             folders(site_dir)
             args.extend(["--perms", "0755", "--tmpfs", site_dir])
     if with_packages:
-        target = layout.site_dirs[0]
-        for name, source in layout.packages.items():
-            args.extend(["--ro-bind", source, f"{target}/{name}"])
-        protocol = f"{target}/{PROTOCOL_PACKAGE}"
-        fds.append(_data_fd(PROTOCOL_INIT))
-        args.extend(["--perms", "0755", "--dir", protocol,
-                     "--perms", "0644", "--ro-bind-data", str(fds[-1]), f"{protocol}/__init__.py"])
-        for module in ("harness.py", "wire.py"):
-            args.extend(["--ro-bind", str(PACKAGE_DIR / module), f"{protocol}/{module}"])
+        _package_args(layout, args, fds)
     folders(HOME)
     args.extend(["--proc", "/proc", "--dev", "/dev",
                  "--perms", "1777", "--size", str(limits.tmp_bytes), "--tmpfs", "/tmp",
@@ -412,14 +421,36 @@ def jail_command(slot: Slot, limits: Limits, files: dict, kernel: list,
         args.extend(["--perms", "0644", "--file", str(fds[-1]), destination])
     folders(str(slot.folder))
     args.extend(["--bind", str(slot.folder), str(slot.folder), "--chdir", HOME])
-    spec = {"uid": slot.uid, "home": HOME, "rlimits": limits.rlimits(),
-            "env": env or kernel_environment(HOME),
-            "tmpfs": [[HOME, limits.work_bytes, limits.file_count],
-                      ["/tmp", limits.tmp_bytes, limits.file_count]]}
+    if info_fd is not None:
+        args.extend(["--info-fd", str(info_fd)])
+    spec = dict(jail_spec(slot, limits, env), ready=ready_fd)
     bwrap = shutil.which("bwrap") or "bwrap"
     command = [layout.python, "-I", "-S", "-c", USERNS, str(slot.uid), bwrap, *args[1:], "--",
                layout.python, "-I", "-S", "-c", LAUNCHER, json.dumps(spec), *kernel]
     return command, fds
+
+
+def jail_spec(slot: Slot, limits: Limits, env: dict = None) -> dict:
+    """What ``LAUNCHER`` (and a kernel forked from the warm image) is told: the uid, the
+    tmpfs sizes, the rlimits and the environment."""
+    return {"uid": slot.uid, "home": HOME, "rlimits": limits.rlimits(),
+            "env": env or kernel_environment(HOME),
+            "tmpfs": [[HOME, limits.work_bytes, limits.file_count],
+                      ["/tmp", limits.tmp_bytes, limits.file_count]]}
+
+
+def _package_args(layout: PythonLayout, args: list, fds: list, modules=("harness.py", "wire.py")):
+    """Bubblewrap arguments that show the allowed packages, and the kernel's half of the
+    protocol (``modules``), in the installation's first site folder (emptied before)."""
+    target = layout.site_dirs[0]
+    for name, source in layout.packages.items():
+        args.extend(["--ro-bind", source, f"{target}/{name}"])
+    protocol = f"{target}/{PROTOCOL_PACKAGE}"
+    fds.append(_data_fd(PROTOCOL_INIT))
+    args.extend(["--perms", "0755", "--dir", protocol,
+                 "--perms", "0644", "--ro-bind-data", str(fds[-1]), f"{protocol}/__init__.py"])
+    for module in modules:
+        args.extend(["--ro-bind", str(PACKAGE_DIR / module), f"{protocol}/{module}"])
 
 
 @functools.lru_cache(maxsize=None)
@@ -458,6 +489,97 @@ def matplotlib_cache() -> dict:
             slot.release()
         found = sorted(cache.glob("fontlist-*.json")) if cache.is_dir() else []
     return {f".matplotlib/{item.name}": item.read_bytes() for item in found}
+
+
+# -- the warm kernel image --------------------------------------------------------------------
+
+class WarmImage:
+    """The grader's handle on a ``convgrade.zygote`` process: an interpreter that has imported
+    what a kernel imports, seeing the Python files at the paths a kernel sees them (the
+    allowed packages in the installation's site folder, the kernel's home with matplotlib's
+    font list), with the kernel's environment and nothing of the grader's. ``spawn`` starts a
+    kernel in a jail already built for it (see ``SandboxedKernelManager``)."""
+
+    def __init__(self):
+        layout = python_layout()
+        ours, theirs = socket.socketpair()
+        fds = []
+        args = ["--dev-bind", "/", "/", "--die-with-parent", "--cap-add", "ALL"]
+        for site_dir in layout.site_dirs:
+            if os.path.isdir(site_dir):
+                args.extend(["--perms", "0755", "--tmpfs", site_dir])
+        _package_args(layout, args, fds, ("harness.py", "wire.py", "zygote.py"))
+        args.extend(["--perms", "0755", "--tmpfs", str(Path(HOME).parent),
+                     "--perms", "0700", "--dir", HOME])
+        for name, content in sorted(matplotlib_cache().items()):
+            fds.append(_data_fd(content))
+            args.extend(["--perms", "0755", "--dir", str(Path(HOME, name).parent),
+                         "--perms", "0644", "--file", str(fds[-1]), f"{HOME}/{name}"])
+        command = [shutil.which("bwrap") or "bwrap", *args, "--", layout.python, "-I", "-B",
+                   "-m", f"{PROTOCOL_PACKAGE}.zygote", DROP_PRIVILEGES, str(theirs.fileno())]
+        try:
+            self.process = subprocess.Popen(command, pass_fds=[theirs.fileno(), *fds], cwd="/",
+                                            env=kernel_environment(HOME), stdin=subprocess.DEVNULL,
+                                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        finally:
+            theirs.close()
+            for fd in fds:
+                os.close(fd)
+        self.channel, self.pid = ours, os.getpid()
+        self.reader = ours.makefile("rb")
+        if not self._answer().get("ready"):
+            self.stop()
+            raise RuntimeError("the warm kernel image did not start")
+
+    def spawn(self, jail_pid: int, spec: dict) -> None:
+        """Fork a kernel (``spec``: ``jail_spec`` plus the kernel's ``argv``) into the jail
+        whose first process is ``jail_pid``; RuntimeError if it could not."""
+        self.channel.sendall(json.dumps({"pid": jail_pid, "spec": spec}).encode() + b"\n")
+        answer = self._answer()
+        if not answer.get("started"):
+            raise RuntimeError(answer.get("error") or "the warm kernel image did not answer")
+
+    def _answer(self) -> dict:
+        self.channel.settimeout(policy.KERNEL_START_TIMEOUT)
+        try:
+            line = self.reader.readline(policy.MESSAGE_BYTES)
+            return json.loads(line) if line else {}
+        except (OSError, ValueError):
+            return {}
+
+    def alive(self) -> bool:
+        return self.pid == os.getpid() and self.process.poll() is None
+
+    def stop(self) -> None:
+        self.channel.close()
+        if self.pid == os.getpid():
+            self.process.kill()
+            self.process.wait()
+
+
+_warm_image = None
+
+
+def warm_image(start: bool = False):
+    """This process's warm kernel image, started now if ``start`` (a process that grades many
+    notebooks); None if there is none or it failed (kernels then start from nothing)."""
+    global _warm_image
+    if _warm_image is not None and not _warm_image.alive():
+        _warm_image = None
+    if _warm_image is None and start and not missing():
+        try:
+            _warm_image = WarmImage()
+        except Exception:  # noqa: BLE001 - a cold start is slower, never wrong
+            _warm_image = False
+    return _warm_image or None
+
+
+def discard_warm_image() -> None:
+    """Stop this process's warm image for good (it failed once: kernels start from nothing)."""
+    global _warm_image
+    if _warm_image:
+        _warm_image.stop()
+    _warm_image = False
 
 
 # -- the kernel manager -----------------------------------------------------------------------
@@ -508,6 +630,7 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     jail: Jail = None
     slot: Slot = None
+    warm = None                          # the warm image this kernel is forked from, if any
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -549,9 +672,19 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     def format_kernel_cmd(self, extra_arguments=None):
         if self.jail.sandboxed:
-            kernel = [python_layout().python, "-I", "-B", "-m", "ipykernel_launcher",
-                      "-f", self.connection_file,
-                      f"--IPKernelApp.extensions={PROTOCOL_PACKAGE}.harness", *KERNEL_ARGUMENTS]
+            arguments = ["-f", self.connection_file,
+                         f"--IPKernelApp.extensions={PROTOCOL_PACKAGE}.harness", *KERNEL_ARGUMENTS]
+            if self.warm is not False:
+                self.warm = warm_image()
+            if self.warm:                   # the jail, with a placeholder the kernel joins
+                self._jail_info, info = os.pipe()
+                self._jail_ready, ready = os.pipe()
+                command, fds = jail_command(self.slot, self.jail.limits, matplotlib_cache(),
+                                            ["/usr/bin/sleep", "infinity"], info_fd=info,
+                                            ready_fd=ready)
+                self._launch_fds = [*fds, info, ready]
+                return command
+            kernel = [python_layout().python, "-I", "-B", "-m", "ipykernel_launcher", *arguments]
             command, self._launch_fds = jail_command(self.slot, self.jail.limits,
                                                      matplotlib_cache(), kernel)
             return command
@@ -574,11 +707,44 @@ class SandboxedKernelManager(AsyncKernelManager):
             kw.update(cwd=str(self.slot.folder / "home"),
                       env=kernel_environment(str(self.slot.folder / "home")))
         try:
-            return await super()._async_launch_kernel(kernel_cmd, **kw)
+            info = await super()._async_launch_kernel(kernel_cmd, **kw)
         finally:
             for fd in fds:
                 os.close(fd)
             self._launch_fds = []
+        if self.jail.sandboxed and self.warm:
+            try:
+                self._join_warm()
+            except Exception:  # noqa: BLE001 - this jail goes; the kernel starts from nothing
+                await self.provisioner.kill()
+                await self.provisioner.wait()
+                discard_warm_image()
+                self.warm = False
+                kw.pop("pass_fds", None)
+                return await self._async_launch_kernel(self.format_kernel_cmd(), **kw)
+        return info
+
+    def _join_warm(self) -> None:
+        """Have the warm image fork this kernel into the jail just launched, once the jail
+        is complete (its launcher says so)."""
+        try:
+            readable, _, _ = select.select([self._jail_ready], [], [], policy.KERNEL_START_TIMEOUT)
+            if not readable or os.read(self._jail_ready, 1) != b"r":
+                raise RuntimeError("the kernel's jail was not built")
+            described = b""
+            while b"}" not in described:
+                chunk = os.read(self._jail_info, 4096)
+                if not chunk:
+                    break
+                described += chunk
+            jail_pid = json.loads(described)["child-pid"]
+        finally:
+            os.close(self._jail_info)
+            os.close(self._jail_ready)
+        spec = dict(jail_spec(self.slot, self.jail.limits),
+                    argv=["-f", self.connection_file,
+                          f"--IPKernelApp.extensions={PROTOCOL_PACKAGE}.harness", *KERNEL_ARGUMENTS])
+        self.warm.spawn(jail_pid, spec)
 
     async def _async_wait(self, pollinterval: float = 0.1) -> None:
         # a jail dies at once with its bubblewrap: poll often rather than every 100 ms
@@ -610,6 +776,8 @@ def start_standby(jail: Jail) -> None:
     global _standby
     if _standby is None:
         from jupyter_core.utils import run_sync
+        if jail.sandboxed:
+            warm_image(start=True)       # a process that grades many notebooks forks its kernels
         km = SandboxedKernelManager(kernel_name="python3")
         km.jail = jail
         run_sync(km.start_kernel)()
@@ -632,8 +800,9 @@ def take_standby(jail: Jail):
 
 @atexit.register
 def stop_standby() -> None:
-    """Stop the kernel ``start_standby`` started, if no submission took it."""
-    global _standby
+    """Stop the kernel ``start_standby`` started, if no submission took it, and the warm
+    image."""
+    global _standby, _warm_image
     if _standby is not None:
         from jupyter_core.utils import run_sync
         km, _standby = _standby, None
@@ -641,3 +810,6 @@ def stop_standby() -> None:
             run_sync(km.shutdown_kernel)(now=True)
         except Exception:  # noqa: BLE001 - exiting anyway; the jail dies with this process
             pass
+    if _warm_image:
+        image, _warm_image = _warm_image, None
+        image.stop()

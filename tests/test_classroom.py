@@ -107,13 +107,14 @@ def _found():
             "numpy": hasattr(numpy, "PLANTED"), "builtins": hasattr(builtins, "PLANTED"),
             "env": "PLANTED" in os.environ, "process": bool(sleepers)}
 print("PROBE:" + json.dumps(_found()))
+print("KERNEL:" + json.dumps({"parent_pid": os.getppid()}))
 '''
 
 
 def test_state_planted_by_one_submission_is_gone_for_the_next_in_the_same_worker(tmp_path, course):
     """One worker grades two submissions in a row (the second gets the kernel the worker
-    started in advance): what the first leaves in files, modules, the environment and
-    processes is not there for the second."""
+    started in advance; both are forked from the worker's warm image): what the first leaves
+    in files, modules, the environment and processes is not there for the second."""
     from conftest import printed
     class_dir = tmp_path / "class"
     class_dir.mkdir()
@@ -132,6 +133,12 @@ def test_state_planted_by_one_submission_is_gone_for_the_next_in_the_same_worker
     planted = {k for k, v in seen["a_planter"].items() if v}
     assert planted >= {"home", "tmp", "cwd", "numpy", "builtins", "env", "process"}, seen
     assert not any(seen["b_seeker"].values()), seen
+    # both kernels were forked from the worker's warm image: their parent is outside their
+    # jail (pid 0 as they see it), where a kernel started from nothing has the jail's first
+    # process (pid 1) as its parent
+    kernels = {sid: printed(nbformat.read(class_dir / "autograded" / sid / "conv_layer" /
+                                          "conv_layer.ipynb", 4), "KERNEL:") for sid in people}
+    assert all(k == {"parent_pid": 0} for k in kernels.values()), kernels
 
 
 def test_a_submission_that_could_not_be_graded_never_reads_as_a_zero(graded_class, course):
