@@ -22,6 +22,13 @@ resource limits of ``policy``. Three steps get it there, each a few lines:
 
 Kernel uids are handed out with a lock on the shared folder (``Slot``), so two graders never
 share one; a folder whose grader was killed is swept by the next grader.
+
+A process that grades many notebooks starts its kernels warm (``WarmImage``): the jail is
+built exactly as above, around a placeholder, and the kernel is forked into it from a process
+that imported ipykernel, numpy and matplotlib once (``convgrade.zygote``); the kernel joins
+every namespace of the jail and drops to its uid with the launcher's own lines
+(``DROP_PRIVILEGES``). Only the imports are shared, never a kernel: the image never runs a
+submission.
 """
 from __future__ import annotations
 
@@ -564,7 +571,7 @@ def warm_image(start: bool = False):
     """This process's warm kernel image, started now if ``start`` (a process that grades many
     notebooks); None if there is none or it failed (kernels then start from nothing)."""
     global _warm_image
-    if _warm_image is not None and not _warm_image.alive():
+    if _warm_image and not _warm_image.alive():     # it died, or a parent process started it
         _warm_image = None
     if _warm_image is None and start and not missing():
         try:
@@ -631,6 +638,7 @@ class SandboxedKernelManager(AsyncKernelManager):
     jail: Jail = None
     slot: Slot = None
     warm = None                          # the warm image this kernel is forked from, if any
+    owner: int = None                    # the process that started it ahead (start_standby)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -768,18 +776,27 @@ class SandboxedKernelManager(AsyncKernelManager):
 _standby = None
 
 
+def _own_standby():
+    """The kernel ``start_standby`` started in this process, if any: one inherited through a
+    fork is the parent's, to hand out and to stop."""
+    global _standby
+    if _standby is not None and _standby.owner != os.getpid():
+        _standby = None
+    return _standby
+
+
 def start_standby(jail: Jail) -> None:
     """Start the next kernel now, in a jail of its own, so that its start-up (the jail, the
     interpreter, ipykernel, numpy and matplotlib) overlaps what the grader does meanwhile. It
     is handed to exactly one submission (``take_standby``) and never used again; one that is
     never taken is stopped when the grader exits (or dies)."""
     global _standby
-    if _standby is None:
+    if _own_standby() is None:
         from jupyter_core.utils import run_sync
         if jail.sandboxed:
             warm_image(start=True)       # a process that grades many notebooks forks its kernels
         km = SandboxedKernelManager(kernel_name="python3")
-        km.jail = jail
+        km.jail, km.owner = jail, os.getpid()
         run_sync(km.start_kernel)()
         _standby = km
 
@@ -789,7 +806,7 @@ def take_standby(jail: Jail):
     limits; else None (and it is stopped)."""
     global _standby
     from jupyter_core.utils import run_sync
-    km, _standby = _standby, None
+    km, _standby = _own_standby(), None
     if km is None:
         return None
     if km.jail == jail and run_sync(km.is_alive)():
@@ -803,7 +820,7 @@ def stop_standby() -> None:
     """Stop the kernel ``start_standby`` started, if no submission took it, and the warm
     image."""
     global _standby, _warm_image
-    if _standby is not None:
+    if _own_standby() is not None:
         from jupyter_core.utils import run_sync
         km, _standby = _standby, None
         try:

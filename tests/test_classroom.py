@@ -141,6 +141,36 @@ def test_state_planted_by_one_submission_is_gone_for_the_next_in_the_same_worker
     assert all(k == {"parent_pid": 0} for k in kernels.values()), kernels
 
 
+def test_workers_forked_from_a_process_holding_a_kernel_leave_it_alone(tmp_path, course):
+    """A process that graded a notebook holds the next kernel, started ahead (a test process
+    that grades in-process does). The class workers it forks neither take that kernel nor stop
+    it: they fork their own kernels from their own warm image."""
+    from conftest import printed
+    from jupyter_core.utils import run_sync
+    from convgrade import sandbox
+    from convgrade.grade import grade_notebook
+    answers = solution_answers(source_nb())
+    first = next(iter(answers))
+    own = tmp_path / "own.ipynb"
+    nbformat.write(fill(release_nb(), answers), own)
+    grade_notebook(own, "conv_layer", course, standby=True)
+    held = sandbox._standby
+    try:
+        assert held is not None and run_sync(held.is_alive)()
+        class_dir = tmp_path / "class"
+        folder = class_dir / "submitted" / "s01" / "conv_layer"
+        folder.mkdir(parents=True)
+        shutil.copy(ROOT / "nbgrader_config.py", class_dir)
+        nbformat.write(fill(release_nb(), {**answers, first: answers[first] + PROBE}),
+                       folder / "conv_layer.ipynb")
+        assert grade_class(course, class_dir, ["conv_layer"], jobs=1) == {}
+        graded = nbformat.read(class_dir / "autograded" / "s01" / "conv_layer" / "conv_layer.ipynb", 4)
+        assert printed(graded, "KERNEL:") == {"parent_pid": 0}
+        assert sandbox._standby is held and run_sync(held.is_alive)()
+    finally:
+        sandbox.stop_standby()
+
+
 def test_a_submission_that_could_not_be_graded_never_reads_as_a_zero(graded_class, course):
     """carol's notebook is not JSON: the CSV says "not graded" with the reason where bob's
     blank notebook says "graded" with 0, and the table shows "not graded", not a score."""
