@@ -185,7 +185,7 @@ class ExecuteWithChecks(ExecutePreprocessor):
                 raise SandboxUnavailable(unavailable()) from None
             raise KernelStartFailed(f"the notebook's kernel could not start ({error})") from None
         if self.standby:
-            start_standby(self.jail)
+            start_standby(self.jail, warm=True)
         nb.metadata.setdefault("convgrade", {})["events"] = list(self.events)
         if self.events:                 # say it where students and graders read: the feedback
             notes = "\n".join(f"- {html.escape(event)}" for event in self.events)

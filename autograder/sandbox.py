@@ -785,16 +785,17 @@ def _own_standby():
     return _standby
 
 
-def start_standby(jail: Jail) -> None:
+def start_standby(jail: Jail, warm: bool = False) -> None:
     """Start the next kernel now, in a jail of its own, so that its start-up (the jail, the
     interpreter, ipykernel, numpy and matplotlib) overlaps what the grader does meanwhile. It
     is handed to exactly one submission (``take_standby``) and never used again; one that is
-    never taken is stopped when the grader exits (or dies)."""
+    never taken is stopped when the grader exits (or dies). ``warm``: this process grades
+    many notebooks, so it starts the warm image (once) and forks its kernels from it."""
     global _standby
     if _own_standby() is None:
         from jupyter_core.utils import run_sync
-        if jail.sandboxed:
-            warm_image(start=True)       # a process that grades many notebooks forks its kernels
+        if jail.sandboxed and warm:
+            warm_image(start=True)
         km = SandboxedKernelManager(kernel_name="python3")
         km.jail, km.owner = jail, os.getpid()
         run_sync(km.start_kernel)()

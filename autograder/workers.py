@@ -42,7 +42,7 @@ def _warm(sandboxed: bool) -> None:
     if sandboxed and missing():
         return                       # grading says why, once, before any submission
     try:
-        start_standby(Jail(Limits(), sandboxed=sandboxed))
+        start_standby(Jail(Limits(), sandboxed=sandboxed), warm=True)
     except Exception:  # noqa: BLE001 - grading starts a kernel itself, and says what failed
         pass
 
