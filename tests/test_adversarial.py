@@ -24,8 +24,9 @@ import pytest
 from conftest import ROOT, WRONG_CORR2D, grade_many, release_nb, scores, source_nb
 from convgrade.students import CHEAT, fill, solution_answers, tamper
 
-# a kernel that ignores an interrupt is stopped after 3 s here instead of the production 10
-LIMITS = {"timeout": 4, "call_timeout": 4, "interrupt_grace": 3, "memory_limit": 1536 * 2**20,
+# the exploits that hang wait out these limits (production: 60 s per cell and per call, a
+# kernel that ignores an interrupt is stopped 10 s later)
+LIMITS = {"timeout": 3, "call_timeout": 3, "interrupt_grace": 3, "memory_limit": 1536 * 2**20,
           "notebook_timeout": 240}
 MARK = uuid.uuid4().hex[:12]          # names the processes exploits leave behind
 
