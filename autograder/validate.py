@@ -6,7 +6,6 @@ the share of catalogued mistakes whose feedback names the misconception they emb
 from __future__ import annotations
 
 import tempfile
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -19,7 +18,7 @@ from .course import Course
 from .grade import grade_notebook
 from .release import find_leaks
 from .students import correct_students, fill, solution_answers, wrong_students
-from .workers import starts_next_kernel
+from .workers import preload, start_workers, starts_next_kernel
 
 
 def _grade(job):
@@ -109,7 +108,8 @@ def run(course: Course, assignment: str, jobs: int = 2):
             path = Path(tmp) / f"{index:03d}.ipynb"
             nbformat.write(nb, path)
             paths.append((str(path), assignment, str(course.root), standby[index]))
-        with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
+        preload([assignment])
+        with start_workers(jobs) as pool:      # each worker forks its kernels from a warm image
             graded = list(pool.map(_grade, paths))
     return [(label, results, check_expectations(results, expect), expect)
             for (label, _nb, expect), results in zip(todo, graded)]
