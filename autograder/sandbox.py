@@ -716,6 +716,11 @@ class SandboxedKernelManager(AsyncKernelManager):
                       env=kernel_environment(str(self.slot.folder / "home")))
         try:
             info = await super()._async_launch_kernel(kernel_cmd, **kw)
+        except BaseException:
+            if self.jail.sandboxed and self.warm:
+                os.close(self._jail_info)
+                os.close(self._jail_ready)
+            raise
         finally:
             for fd in fds:
                 os.close(fd)
