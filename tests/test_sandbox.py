@@ -388,3 +388,26 @@ def test_every_socket_the_grader_reads_a_kernel_through_is_bounded():
     finally:
         kc.stop_channels()
         run_sync(km.shutdown_kernel)(now=True)
+
+
+def test_a_warm_image_that_fails_leaves_grading_to_a_kernel_started_from_nothing(tmp_path, course,
+                                                                              monkeypatch):
+    """If the warm image cannot fork a kernel into its jail, that jail is dropped and the
+    kernel starts from nothing: the submission is graded all the same, and the process stops
+    using the image."""
+    from convgrade.grade import grade_notebook
+    monkeypatch.setattr(sandbox, "_warm_image", None)
+    assert sandbox.warm_image(start=True) is not None
+
+    def broken(self, jail_pid, spec):
+        raise RuntimeError("the image is broken")
+    monkeypatch.setattr(sandbox.WarmImage, "spawn", broken)
+    path = tmp_path / "probe.ipynb"
+    nbformat.write(with_probe('import os\nprint("PARENT:" + str(os.getppid()))\n'), path)
+    try:
+        results, graded = grade_notebook(path, "conv_layer", course)
+        assert printed(graded, "PARENT:") == 1           # the jail's first process: a cold start
+        assert results["score"] == 20.0 and results["max_score"] == 22
+        assert sandbox._warm_image is False and sandbox.warm_image(start=True) is None
+    finally:
+        sandbox.stop_standby()
