@@ -396,6 +396,7 @@ def test_a_warm_image_that_fails_leaves_grading_to_a_kernel_started_from_nothing
     kernel starts from nothing: the submission is graded all the same, and the process stops
     using the image."""
     from convgrade.grade import grade_notebook
+    sandbox.stop_standby()                # no kernel started ahead by an earlier test here
     monkeypatch.setattr(sandbox, "_warm_image", None)
     assert sandbox.warm_image(start=True) is not None
 
