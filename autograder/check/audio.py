@@ -25,7 +25,7 @@ from ..cases import dims, draw, fresh_rng, int_array, rng_array, seeds, shapes_o
 from ..verdict import (ERRORS, PYTHON_INT, SHORTCUT, UNANSWERED, VALUES, Alternatives, Case,
                        CheckFailed, Depends, GroupResult, Judgement, Misconception, StudentError,
                        call_checked, close, evaluate, finish, judge, must_raise, python_int_case,
-                       truncated)
+                       with_truncated)
 
 N_CASES = 20
 
@@ -136,7 +136,7 @@ def _audio_rows():
     return rows
 
 
-def _audio_wrong(X, V, u, want, integer):
+def _audio_wrong(X, V, u, want):
     """The misconceptions of an audio-layer case: X (T, C), V (A, C, D), u (D,) or None."""
     (T, C), (A, _, D) = X.shape, V.shape
     plain = _audio_ref(X, V)
@@ -155,8 +155,6 @@ def _audio_wrong(X, V, u, want, integer):
         wrong[AUDIO_NO_BIAS] = plain
         if T - A + 1 == D > 1:
             wrong[AUDIO_BIAS_AXIS] = plain + u[:, None]
-    if integer:
-        wrong.update(truncated(want))
     return wrong
 
 
@@ -173,7 +171,8 @@ def _audio_cases():
                           f"{' and a bias u' if bias else ' and u=None'}",
                           group=group, kwargs={"u": u},
                           magnitude=_mag(X.T, V.transpose(2, 1, 0), u).T,
-                          wrong=partial(_audio_wrong, X, V, u, want, integer)))
+                          wrong=partial(with_truncated, _audio_wrong, X, V, u, want,
+                                        want=want if integer else None)))
     return cases
 
 
@@ -234,7 +233,7 @@ BATCH_SWAPPED = Misconception("batch_channel_swapped", "batch and channel axes a
                               "output is (N, D, T_out)")
 
 
-def _conv1d_wrong(x, w, b, s, p, d, want, integer):
+def _conv1d_wrong(x, w, b, s, p, d, want):
     """The misconceptions of a conv1d case: x (C, T) or (N, C, T), w (D, C, K)."""
     ref = dict(stride=s, padding=p, dilation=d)
     L = want.shape[-1]
@@ -255,8 +254,6 @@ def _conv1d_wrong(x, w, b, s, p, d, want, integer):
         wrong[NO_STRIDE] = convref.conv(x, w, b, padding=p, dilation=d)
     if b is not None:
         wrong.update(_bias_wrongs(convref.conv(x, w, **ref), b))
-    if integer:
-        wrong.update(truncated(want))
     return wrong
 
 
@@ -280,7 +277,8 @@ def _conv1d_case(x, w, b, s, p, d, group):
                 f"{'an integer ' + what[2:] if integer else what} of shape {shapes_of(x)} with a "
                 f"{shapes_of(w)} kernel, stride={s}, padding={p}, dilation={d}{_bias_text(b)}",
                 group=group, kwargs={"b": b, **ref}, magnitude=_mag(x, w, b, **ref),
-                wrong=partial(_conv1d_wrong, x, w, b, s, p, d, want, integer))
+                wrong=partial(with_truncated, _conv1d_wrong, x, w, b, s, p, d, want,
+                              want=want if integer else None))
 
 
 def _conv1d_hint(case, shape):
@@ -435,7 +433,7 @@ def _causal_rows():
     return rows
 
 
-def _causal_wrong(x, w, b, d, want, integer):
+def _causal_wrong(x, w, b, d):
     """The misconceptions of a causal-conv case: x (C, T) or (N, C, T), w (D, C, K)."""
     K, T = w.shape[-1], x.shape[-1]
     span = d * (K - 1)
@@ -452,8 +450,6 @@ def _causal_wrong(x, w, b, d, want, integer):
             _causal_ref(x, w, b, 1), convref.conv(np.pad(x, lead + ((span, 0),)), w, b)[..., :T]))
     if b is not None:
         wrong.update(_bias_wrongs(_causal_ref(x, w, None, d), b))
-    if integer:
-        wrong.update(truncated(want))
     return wrong
 
 
@@ -472,7 +468,8 @@ def _causal_cases():
                           f"with a {shapes_of(w)} kernel, dilation={d}{_bias_text(b)}",
                           group=group, kwargs={"b": b, "dilation": d},
                           magnitude=_mag(x, w, b, padding=((span, 0),), dilation=d),
-                          wrong=partial(_causal_wrong, x, w, b, d, want, integer)))
+                          wrong=partial(with_truncated, _causal_wrong, x, w, b, d,
+                                        want=want if integer else None)))
     return cases
 
 

@@ -384,7 +384,6 @@ def _numeric_cases(pairs, reference, wrongs, group=VALUES):
     return cases
 
 
-
 def _float_pairs(strategy, fixed, count):
     """Float arrays of the fixed and drawn shapes ``(shape_f, shape_g, seed)``, in both orders."""
     pairs = []

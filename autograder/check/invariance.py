@@ -19,7 +19,7 @@ import convref
 from ..cases import dims, draw, fresh_rng, int_array, rng_array, seeds, shapes_of
 from ..verdict import (ERRORS, NUMPY_NUMBER, TRUNCATED, VALUES, Alternatives, Case, Depends,
                        GroupResult, Judgement, Misconception, StudentError, call_checked,
-                       everything_failed, finish, judge, must_raise, truncated)
+                       everything_failed, finish, judge, must_raise, truncated, with_truncated)
 
 N_CASES = 20
 FLAT = 1e-4          # a window whose standard deviation is at most this is flat (NCC 0)
@@ -1016,15 +1016,12 @@ MAP_NOT_NUMBER = Misconception("single_number", "return the whole map (one value
                                "not a single number")
 
 
-def _ncc_wrong(S, T, group, plain, want):
+def _ncc_wrong(S, T, plain, want):
     Tc = T - T.mean()
-    wrong = {COSINE: _cosine(S, T),
-             RAW_TEMPLATE_NORM: want * np.linalg.norm(Tc) / np.linalg.norm(T),
-             NOT_PER_WINDOW: Alternatives((plain / np.linalg.norm(Tc),
-                                           plain / (T.size * max(S.std(), 1e-300) * T.std())))}
-    if group == INTEGERS:
-        wrong.update(truncated(want))
-    return wrong
+    return {COSINE: _cosine(S, T),
+            RAW_TEMPLATE_NORM: want * np.linalg.norm(Tc) / np.linalg.norm(T),
+            NOT_PER_WINDOW: Alternatives((plain / np.linalg.norm(Tc),
+                                          plain / (T.size * max(S.std(), 1e-300) * T.std())))}
 
 
 def test_ncc_map(ncc_map):
@@ -1037,7 +1034,8 @@ def test_ncc_map(ncc_map):
         kind = {INTEGERS: "an integer", VALUES: "a textured"}.get(group, "a")
         case = Case((S, T), want, f"{kind} {shapes_of(S)} scene with a {shapes_of(T)} template",
                     group=group, magnitude=np.full(want.shape, 0.5),
-                    wrong=partial(_ncc_wrong, S, T, group, plain, want))
+                    wrong=partial(with_truncated, _ncc_wrong, S, T, plain, want,
+                                 want=want if group == INTEGERS else None))
         seen[id(case)] = flat, plain
         cases.append(case)
     levels = fresh_rng("flat templates").integers(-9, 10, size=3) / 2.0
