@@ -41,7 +41,6 @@ import os
 import queue
 import select
 import shutil
-import signal
 import site
 import socket
 import subprocess
@@ -678,10 +677,14 @@ class SandboxedKernelManager(AsyncKernelManager):
             os.chown(self.connection_file, self.slot.uid, self.slot.uid)
         return cmd, kw
 
+    def kernel_arguments(self, harness: str) -> list:
+        """ipykernel's arguments: the connection file, the grader's harness (the module
+        ``harness`` as the kernel imports it), ``KERNEL_ARGUMENTS``."""
+        return ["-f", self.connection_file, f"--IPKernelApp.extensions={harness}",
+                *KERNEL_ARGUMENTS]
+
     def format_kernel_cmd(self, extra_arguments=None):
         if self.jail.sandboxed:
-            arguments = ["-f", self.connection_file,
-                         f"--IPKernelApp.extensions={PROTOCOL_PACKAGE}.harness", *KERNEL_ARGUMENTS]
             if self.warm is not False:
                 self.warm = warm_image()
             if self.warm:                   # the jail, with a placeholder the kernel joins
@@ -692,7 +695,8 @@ class SandboxedKernelManager(AsyncKernelManager):
                                             ready_fd=ready)
                 self._launch_fds = [*fds, info, ready]
                 return command
-            kernel = [python_layout().python, "-I", "-B", "-m", "ipykernel_launcher", *arguments]
+            kernel = [python_layout().python, "-I", "-B", "-m", "ipykernel_launcher",
+                      *self.kernel_arguments(f"{PROTOCOL_PACKAGE}.harness")]
             command, self._launch_fds = jail_command(self.slot, self.jail.limits,
                                                      matplotlib_cache(), kernel)
             return command
@@ -702,8 +706,8 @@ class SandboxedKernelManager(AsyncKernelManager):
             (home / name).parent.mkdir(parents=True, exist_ok=True)
             (home / name).write_bytes(content)
         self._launch_fds = []
-        return [sys.executable, "-s", "-B", "-m", "ipykernel_launcher", "-f", self.connection_file,
-                "--IPKernelApp.extensions=convgrade.harness", *KERNEL_ARGUMENTS]
+        return [sys.executable, "-s", "-B", "-m", "ipykernel_launcher",
+                *self.kernel_arguments("convgrade.harness")]
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
         fds = getattr(self, "_launch_fds", [])
@@ -733,7 +737,6 @@ class SandboxedKernelManager(AsyncKernelManager):
                 await self.provisioner.wait()
                 discard_warm_image()
                 self.warm = False
-                kw.pop("pass_fds", None)
                 return await self._async_launch_kernel(self.format_kernel_cmd(), **kw)
         return info
 
@@ -755,8 +758,7 @@ class SandboxedKernelManager(AsyncKernelManager):
             os.close(self._jail_info)
             os.close(self._jail_ready)
         spec = dict(jail_spec(self.slot, self.jail.limits),
-                    argv=["-f", self.connection_file,
-                          f"--IPKernelApp.extensions={PROTOCOL_PACKAGE}.harness", *KERNEL_ARGUMENTS])
+                    argv=self.kernel_arguments(f"{PROTOCOL_PACKAGE}.harness"))
         self.warm.spawn(jail_pid, spec)
 
     async def _async_wait(self, pollinterval: float = 0.1) -> None:

@@ -18,7 +18,7 @@ from .course import Course
 from .grade import grade_notebook
 from .release import find_leaks
 from .students import correct_students, fill, solution_answers, wrong_students
-from .workers import preload, start_workers, starts_next_kernel
+from .workers import start_workers, starts_next_kernel
 
 
 def _grade(job):
@@ -108,7 +108,6 @@ def run(course: Course, assignment: str, jobs: int = 2):
             path = Path(tmp) / f"{index:03d}.ipynb"
             nbformat.write(nb, path)
             paths.append((str(path), assignment, str(course.root), standby[index]))
-        preload([assignment])
         with start_workers(jobs) as pool:      # each worker forks its kernels from a warm image
             graded = list(pool.map(_grade, paths))
     return [(label, results, check_expectations(results, expect), expect)

@@ -32,7 +32,7 @@ import sys
 NAMESPACES = (0x10000000 | 0x00020000 | 0x40000000 | 0x08000000 | 0x04000000 | 0x02000000
               | 0x20000000)     # user, mount, network, IPC, UTS, cgroup, PID
 PR_SET_DUMPABLE = 4
-KERNEL_IMPORTS = ("numpy", "matplotlib.pyplot", "ipykernel.kernelapp", "IPython.core.interactiveshell")
+KERNEL_IMPORTS = ("numpy", "matplotlib.pyplot", "ipykernel.kernelapp")
 
 
 def main() -> None:

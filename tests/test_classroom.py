@@ -128,16 +128,16 @@ def test_state_planted_by_one_submission_is_gone_for_the_next_in_the_same_worker
         folder.mkdir(parents=True)
         nbformat.write(fill(release_nb(), filled), folder / "conv_layer.ipynb")
     assert grade_class(course, class_dir, ["conv_layer"], jobs=1) == {}
-    seen = {sid: printed(nbformat.read(class_dir / "autograded" / sid / "conv_layer" /
-                                       "conv_layer.ipynb", 4), "PROBE:") for sid in people}
+    graded = {sid: nbformat.read(class_dir / "autograded" / sid / "conv_layer" / "conv_layer.ipynb", 4)
+              for sid in people}
+    seen = {sid: printed(nb, "PROBE:") for sid, nb in graded.items()}
     planted = {k for k, v in seen["a_planter"].items() if v}
     assert planted >= {"home", "tmp", "cwd", "numpy", "builtins", "env", "process"}, seen
     assert not any(seen["b_seeker"].values()), seen
     # both kernels were forked from the worker's warm image: their parent is outside their
     # jail (pid 0 as they see it), where a kernel started from nothing has the jail's first
     # process (pid 1) as its parent
-    kernels = {sid: printed(nbformat.read(class_dir / "autograded" / sid / "conv_layer" /
-                                          "conv_layer.ipynb", 4), "KERNEL:") for sid in people}
+    kernels = {sid: printed(nb, "KERNEL:") for sid, nb in graded.items()}
     assert all(k == {"parent_pid": 0} for k in kernels.values()), kernels
 
 
