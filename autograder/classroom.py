@@ -1,223 +1,177 @@
-"""``convgrade autograde``: a whole class through nbgrader's gradebook, in parallel.
+"""``convgrade autograde``: a whole class through nbgrader's gradebook, on a Dask cluster.
 
-Each submission (``submitted/<student>/<assignment>/``) is autograded by nbgrader with
-convgrade's pipeline (see ``nbgrader_wiring``) in one of ``jobs`` worker processes, then gets
-its feedback HTML; a submission that cannot be graded is reported and the batch goes on.
-The gradebook is SQLite by default; the scores are exported to CSV at the end.
+Each submission (``submitted/<student>/<assignment>/``) is graded on a worker of the cluster
+(``convgrade.cluster``; by default worker processes on this machine) by nbgrader with
+convgrade's pipeline (see ``nbgrader_wiring``), into a gradebook of the worker's own
+(``convgrade.submission_task``); this process alone records each result into the class
+gradebook (``convgrade.recording``), which is SQLite by default or any database SQLAlchemy
+reaches. A submission that cannot be graded is reported and the batch goes on; the scores
+are exported to CSV at the end. ``--shard I/N`` grades one slice and writes portable results
+that ``convgrade gather`` records.
 """
 from __future__ import annotations
 
 import contextlib
 import csv
-import copy
 import hashlib
-import shutil
-import tempfile
 import json
-import os
 import sys
-import time
-import warnings
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
+from distributed import as_completed
+from distributed.scheduler import KilledWorker
+import nbgrader.api
 from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.coursedir import CourseDirectory
 from nbgrader.plugins.export import CsvExportPlugin
-from sqlalchemy.exc import SAWarning
 from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColumn,
                            TextColumn, TimeElapsedColumn, TimeRemainingColumn)
 from rich.text import Text
 from rich.table import Table
+from sqlalchemy.engine import make_url
 
+from . import policy, results
+from .cluster import start_cluster
 from .course import Course
+from .ledger import is_done, status, was_sandboxed
 from .nbgrader_api import api, course_config, require
+from .recording import record
 from .report import literal, not_graded, wide_console
+from .results import GradedSubmission
 from .sandbox import SandboxUnavailable, missing, sweep, unavailable
 from .schedule import DueDates
-from .submission import CannotGrade, collect_files, read_notebook_bytes
-from .workers import preload, start_workers, starts_next_kernel
+from .submission import CannotGrade
+from .submission_task import grade, read_task
+from .workers import preload
 
-_worker_config = None
 
-
-def class_config(course: Course, class_dir: Path):
-    """nbgrader config for a class run in ``class_dir`` on ``course``'s assignments."""
+def class_config(course: Course, class_dir: Path, db_url: str | None = None):
+    """nbgrader config for a class run in ``class_dir`` on ``course``'s assignments; its
+    gradebook is ``db_url`` (any SQLAlchemy URL) or ``class_dir/gradebook.db``."""
     class_dir = Path(class_dir).resolve()
     if class_dir == course.root:
-        return course_config(course.root, class_dir / "gradebook.db")
-    return course_config(course.root, class_dir / "gradebook.db", root=str(class_dir),
-                         source_directory=str(course.solutions), release_directory="release")
+        config = course_config(course.root, class_dir / "gradebook.db")
+    else:
+        config = course_config(course.root, class_dir / "gradebook.db", root=str(class_dir),
+                               source_directory=str(course.solutions),
+                               release_directory="release")
+    if db_url:
+        config.CourseDirectory.db_url = db_url
+    return config
 
 
-def _configure(config) -> None:
-    """A worker's settings for the batch, taken from its first task."""
-    global _worker_config
-    if _worker_config is None:
-        # nbgrader 0.9 trips SQLAlchemy 2's autoflush warnings on every save; they are not ours
-        warnings.filterwarnings("ignore", category=SAWarning)
-        _worker_config = config
+def shown_url(db_url: str) -> str:
+    """A gradebook's URL as printed: an SQLite file's path, any other URL without its password."""
+    if db_url.startswith("sqlite:///"):
+        return db_url.removeprefix("sqlite:///")
+    return make_url(db_url).render_as_string(hide_password=True)
 
 
-def fingerprint(class_dir: Path, assignment: str, student: str) -> str:
-    """A digest of a submission's files, so a changed resubmission is graded again."""
-    digest = hashlib.sha256()
-    for path in sorted(Path(class_dir, "submitted", student, assignment).rglob("*")):
-        if path.is_file():
-            digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
+class GradebookUnavailable(Exception):
+    """The class gradebook cannot be opened (the message says why, in one line)."""
 
 
-def marker(class_dir: Path, assignment: str, student: str) -> Path:
-    return Path(class_dir, ".convgrade", "done", assignment, f"{student}.json")
-
-
-def is_done(class_dir, assignment, student) -> bool:
-    path = marker(class_dir, assignment, student)
+def check_gradebook(db_url: str) -> None:
+    """Open the gradebook once, so that a wrong URL, a missing driver or a server that is
+    down is said in one line before any grading (nbgrader would say it per submission)."""
     try:
-        return json.loads(path.read_text())["fingerprint"] == fingerprint(class_dir, assignment, student)
-    except (OSError, ValueError, KeyError):
-        return False
+        with Gradebook(db_url):
+            pass
+    except ModuleNotFoundError as error:
+        raise GradebookUnavailable(f"{shown_url(db_url)}: its database driver ({error.name}) is "
+                                   "not installed (PostgreSQL: pip install "
+                                   "'convgrade[postgresql]')") from None
+    except Exception as error:  # noqa: BLE001 - SQLAlchemy's and the driver's, with any URL
+        first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise GradebookUnavailable(f"{shown_url(db_url)} cannot be opened: {first}") from None
 
 
-def failure_marker(class_dir: Path, assignment: str, student: str) -> Path:
-    return Path(class_dir, ".convgrade", "not-graded", assignment, f"{student}.json")
-
-
-def mark_failed(class_dir, assignment, student, reason: str) -> None:
-    """Remember why a submission could not be graded, for the table and the CSV of later runs."""
-    path = failure_marker(class_dir, assignment, student)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"reason": reason}))
-
-
-def status(class_dir, assignment, student) -> str:
-    """"graded", "not graded: <reason>", or "no submission"."""
-    if is_done(class_dir, assignment, student):
-        return "graded"
-    if not Path(class_dir, "submitted", student, assignment).is_dir():
-        return "no submission"
-    try:
-        reason = json.loads(failure_marker(class_dir, assignment, student).read_text())["reason"]
-    except (OSError, ValueError, KeyError, TypeError):
-        reason = "not graded yet"
-    return f"not graded: {reason}"
-
-
-def mark_done(class_dir, assignment, student, sandboxed=True) -> None:
-    """Written last, atomically: a batch killed before this line grades the submission again."""
-    failure_marker(class_dir, assignment, student).unlink(missing_ok=True)
-    path = marker(class_dir, assignment, student)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"fingerprint": fingerprint(class_dir, assignment, student),
-                               "sandboxed": sandboxed}))
-    os.replace(tmp, path)
-
-
-def stage(class_dir: Path, assignment: str, student: str, into: Path) -> list:
-    """Copy a submission into ``into/<student>/<assignment>``, where nbgrader reads it: its
-    notebooks and its other regular files, never a link, device or FIFO (nbgrader's own copy
-    would follow a link, or block on a FIFO). Returns one line per thing refused; raises
-    ``CannotGrade`` when a notebook itself is not a regular file."""
-    source = Path(class_dir, "submitted", student, assignment)
-    target = into / student / assignment
-    target.mkdir(parents=True)
-    for notebook in sorted(source.glob("*.ipynb")):
-        (target / notebook.name).write_bytes(read_notebook_bytes(notebook, notebook.name))
-    found = collect_files(source)
-    for name, content in found.files.items():
-        (target / name).parent.mkdir(parents=True, exist_ok=True)
-        (target / name).write_bytes(content)
-    return list(found.refused)
-
-
-def _grade_one(job, config, standby=True):
-    """Autograde and write feedback for one submission, in a worker; returns ``(job, error or
-    None)``. ``config``: the batch's nbgrader config; ``standby``: start this worker's next
-    kernel as soon as this one is done."""
-    _configure(config)
-    assignment, student = job
-    class_dir = Path(_worker_config.CourseDirectory.root)
-    with tempfile.TemporaryDirectory(prefix="staged-", dir=staging_folder(class_dir)) as staged:
-        try:
-            refused = stage(class_dir, assignment, student, Path(staged))
-        except (CannotGrade, OSError) as error:
-            return job, str(error)
-        config = copy.deepcopy(_worker_config)
-        config.CourseDirectory.submitted_directory = staged
-        config.ExecuteWithChecks.refused_files = refused
-        config.ExecuteWithChecks.standby = standby
-        grader = api(config)
-        for attempt in range(3):       # a locked gradebook or a kernel slow to start passes
-            result = grader.autograde(assignment, student, force=True, create=True)
-            if result.get("success"):
-                break
-            time.sleep(1.0 + attempt)
-    if not result.get("success"):
-        lines = [ln for ln in str(result.get("log") or result.get("error") or "").splitlines()
-                 if "Error" in ln and "Please see" not in ln]
-        return job, (lines[-1].strip() if lines else "autograde failed")[-300:]
-    feedback = api(_worker_config).generate_feedback(assignment, student, force=True)
-    if not feedback.get("success"):
-        return job, "feedback failed"
-    mark_done(class_dir, assignment, student,
-              sandboxed=bool(_worker_config.ExecuteWithChecks.get("sandbox", True)))
-    return job, None
-
-
-def staging_folder(class_dir: Path) -> Path:
-    """Where submissions are staged for nbgrader; emptied when a batch starts (a batch that
-    was killed leaves its staged copies there)."""
-    folder = Path(class_dir, ".convgrade", "staged")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def register(grader, course: Course, class_dir: Path, assignment: str) -> None:
+def register(grader, course: Course, config, assignment: str) -> None:
     """Put ``assignment`` in the class's gradebook (nbgrader's generate_assignment), unless it
     is there already from the same source notebook."""
     source = course.source_notebook(assignment).read_bytes()
     digest = hashlib.sha256(source).hexdigest()
-    done = Path(class_dir, ".convgrade", "registered", f"{assignment}.json")
+    done = Path(config.CourseDirectory.root, ".convgrade", "registered", f"{assignment}.json")
+    url = shown_url(config.CourseDirectory.db_url)
     try:
-        if json.loads(done.read_text())["source"] == digest and Path(class_dir, "gradebook.db").exists():
+        if json.loads(done.read_text()) == {"source": digest, "gradebook": url}:
+            with Gradebook(config.CourseDirectory.db_url) as gradebook:
+                gradebook.find_assignment(assignment)
             return
-    except (OSError, ValueError, KeyError):
+    except (OSError, ValueError, KeyError, MissingEntry):
         pass
     require(grader.generate_assignment(assignment, force=True), f"registering {assignment}")
     done.parent.mkdir(parents=True, exist_ok=True)
-    done.write_text(json.dumps({"source": digest}))
+    done.write_text(json.dumps({"source": digest, "gradebook": url}))
+
+
+def prepare_gradebook(course: Course, config, assignments, students) -> None:
+    """Register ``assignments`` with their due dates, and ``students``, in the class gradebook."""
+    course_id = CourseDirectory(config=config).course_id
+    with Gradebook(config.CourseDirectory.db_url) as gradebook:
+        # nbgrader files assignments under the course id ("" unless set) but never makes a
+        # course row for "": a database that enforces foreign keys (PostgreSQL) needs one
+        if not gradebook.db.query(nbgrader.api.Course).filter_by(id=course_id).count():
+            gradebook.db.add(nbgrader.api.Course(id=course_id))
+            gradebook.db.commit()
+    grader = api(config)
+    for assignment in sorted(set(assignments)):
+        register(grader, course, config, assignment)
+    with Gradebook(config.CourseDirectory.db_url) as gradebook:
+        DueDates(config=config).apply(gradebook, sorted(set(assignments)))
+        for student in sorted(set(students)):
+            gradebook.update_or_create_student(student)
 
 
 def submissions(class_dir: Path, assignments=()) -> list:
-    found = sorted((p.parent.name, p.parent.parent.name)
-                   for p in Path(class_dir, "submitted").glob("*/*/*.ipynb"))
-    found = sorted(set(found))
+    """``(assignment, student)`` of every submitted notebook's folder, in a fixed order."""
+    found = sorted({(p.parent.name, p.parent.parent.name)
+                    for p in Path(class_dir, "submitted").glob("*/*/*.ipynb")})
     return [(a, s) for a, s in found if not assignments or a in assignments]
 
 
+def shard_of(jobs: list, shard: tuple) -> list:
+    """The ``index``-th of ``count`` slices of ``jobs`` (``shard = (index, count)``, from 1):
+    every ``count``-th job from the ``index``-th, so the slices of a sorted list are disjoint,
+    cover it, and differ in size by one at most."""
+    index, count = shard
+    return jobs[index - 1::count]
+
+
 def grade_class(course: Course, class_dir, assignments=(), jobs=2, console=None, force=False,
-                sandboxed=True, workers=None) -> dict:
+                sandboxed=True, workers=None, scheduler=None, shard=None, results_dir=None,
+                db_url=None) -> dict:
     """Autograde every submission under ``class_dir`` not graded yet (or all with ``force``);
     returns ``{(assignment, student): error}`` for the ones that could not be graded.
 
+    The submissions are graded on a Dask cluster (``convgrade.cluster``): ``workers``, one
+    started earlier with ``start_cluster`` (closed here), else ``scheduler``'s, else ``jobs``
+    local workers. The results are recorded into the gradebook here, one at a time, as they
+    come. With ``shard = (index, count)`` only that slice is graded, and each result is
+    written to ``results_dir`` instead (``convgrade gather`` records them); the gradebook is
+    not touched.
+
     Safe to kill at any point and run again: a submission counts as graded only once its
-    grades and feedback are written, and regrading one overwrites its gradebook entry.
-    ``workers``: a pool from ``workers.start_workers`` started earlier (else one is started
-    here); it is shut down at the end."""
+    grades and feedback are written (or its result file, for a shard)."""
     console = console or wide_console()
+    class_dir = Path(class_dir).resolve()
     with contextlib.ExitStack() as stack:
         if workers is not None:
-            stack.enter_context(workers)     # shut down however this ends
-        config = class_config(course, class_dir)
+            stack.enter_context(workers)     # closed however this ends
+        config = class_config(course, class_dir, db_url)
         config.ExecuteWithChecks.sandbox = sandboxed
-        config.ExecuteWithChecks.standby = True      # each worker starts its next kernel early
         if sandboxed and missing():
             raise SandboxUnavailable(missing())
         sweep()                      # what a grader killed before left behind
-        shutil.rmtree(staging_folder(class_dir), ignore_errors=True)
         found = submissions(class_dir, assignments)
-        todo = [job for job in found if force or not is_done(class_dir, *job)]
+        if shard:
+            found = shard_of(found, shard)
+            done = partial(results.is_written, results_dir, class_dir)
+        else:
+            done = partial(is_done, class_dir)
+        todo = [job for job in found if force or not done(*job)]
         if not todo:
             console.print(f"every submission is graded already ({len(found)}; --force "
                           "regrades them)")
@@ -228,35 +182,80 @@ def grade_class(course: Course, class_dir, assignments=(), jobs=2, console=None,
         # the workers' first kernels start now (or started earlier) ...
         if workers is None:
             preload(assignments)
-            workers = stack.enter_context(start_workers(jobs, sandboxed))
+            workers = stack.enter_context(start_cluster(jobs, sandboxed, scheduler))
         with ThreadPoolExecutor(1) as side:
             probe = side.submit(unavailable) if sandboxed else None
-            grader = api(config)                 # ... while the gradebook is made ready
-            for assignment in sorted({a for a, _ in todo}):
-                register(grader, course, class_dir, assignment)
-            with Gradebook(config.CourseDirectory.db_url) as gradebook:
-                DueDates(config=config).apply(gradebook, sorted({a for a, _ in todo}))
-                for student in sorted({s for _, s in todo}):
-                    gradebook.update_or_create_student(student)
+            if shard:                            # ... while the gradebook is made ready
+                deliver = partial(results.write, results_dir=results_dir)
+            else:
+                prepare_gradebook(course, config, [a for a, _ in todo], [s for _, s in todo])
+                gradebook = stack.enter_context(Gradebook(config.CourseDirectory.db_url))
+                deliver = partial(record, config, gradebook)
             if probe is not None and probe.result():
                 raise SandboxUnavailable(probe.result())
-        return _grade_all(workers, todo, config, jobs, console)
+        return _grade_all(workers, course, class_dir, todo, config, console, deliver)
 
 
-def _grade_all(workers, todo, config, jobs, console) -> dict:
-    failed = {}
+def _grade_all(cluster, course, class_dir, todo, config, console, deliver) -> dict:
+    """Hand ``todo`` to ``cluster`` a few at a time and ``deliver`` each result as it comes;
+    returns the errors of the submissions that could not be graded."""
+    failed, tasks = {}, {}
+    sandboxed = bool(config.ExecuteWithChecks.get("sandbox", True))
+    waiting = iter(enumerate(todo))
+    running = as_completed()
+
+    def finish(result) -> None:
+        deliver(result)
+        if result.error:
+            failed[result.job] = result.error
+        progress.advance(bar)
+
+    def hand_out() -> None:
+        while running.count() < policy.TASKS_PER_WORKER * max(1, cluster.workers):
+            index, (assignment, student) = next(waiting, (None, (None, None)))
+            if index is None:
+                return
+            standby = index < len(todo) - max(1, cluster.workers)   # a next task may follow
+            try:
+                task = read_task(course, class_dir, assignment, student, config, sandboxed, standby)
+            except (CannotGrade, OSError) as error:
+                finish(GradedSubmission.failed(assignment, student, "", error, sandboxed))
+                continue
+            try:
+                future = cluster.submit(grade, task, key=task_key(task))
+            except Exception as error:  # noqa: BLE001 - the cluster went away: the next run grades it
+                finish(task.failed(f"the cluster could not take it: {type(error).__name__}: {error}"))
+                continue
+            tasks[future.key] = task
+            running.add(future)
+
     with progress_bar(console) as progress:
-        task = progress.add_task(f"grading {plural(len(todo), 'submission')} on "
-                                 f"{plural(jobs, 'worker')}", total=len(todo))
-        standby = starts_next_kernel(len(todo), jobs)
-        for future in as_completed([workers.submit(_grade_one, job, config, next_kernel)
-                                    for job, next_kernel in zip(todo, standby)]):
-            job, error = future.result()
-            if error:
-                failed[job] = error
-                mark_failed(Path(config.CourseDirectory.root), *job, error)
-            progress.advance(task)
+        bar = progress.add_task(f"grading {plural(len(todo), 'submission')} on "
+                                f"{plural(max(1, cluster.workers), 'worker')}", total=len(todo))
+        hand_out()
+        for future in running:
+            task = tasks.pop(future.key)
+            finish(outcome(future, task))
+            future.release()
+            hand_out()
     return failed
+
+
+def task_key(task) -> str:
+    """The cluster's name for grading ``task``: the same files are one task."""
+    return f"convgrade-{task.assignment}-{task.student}-{task.fingerprint[:16]}"
+
+
+def outcome(future, task) -> GradedSubmission:
+    """What grading ``task`` gave; a worker lost too often, or the cluster lost, is a reason
+    the submission was not graded (the next run grades it)."""
+    try:
+        return future.result()
+    except KilledWorker as lost:
+        return task.failed(f"the worker grading it stopped {lost.allowed_failures + 1} times "
+                           "(killed, or out of memory)")
+    except Exception as error:  # noqa: BLE001 - one submission's failure never stops the batch
+        return task.failed(f"grading stopped: {type(error).__name__}: {error}")
 
 
 def plural(count: int, noun: str) -> str:
@@ -292,11 +291,8 @@ def export_csv(config, path) -> None:
     fields = list(rows[0]) + ["sandbox", "status"] if rows else []
     for row in rows:
         row["status"] = status(class_dir, row["assignment"], row["student_id"])
-        try:
-            done = json.loads(marker(class_dir, row["assignment"], row["student_id"]).read_text())
-            row["sandbox"] = "sandboxed" if done.get("sandboxed", True) else "unsandboxed"
-        except (OSError, ValueError):
-            row["sandbox"] = ""
+        sandboxed = was_sandboxed(class_dir, row["assignment"], row["student_id"])
+        row["sandbox"] = "" if sandboxed is None else "sandboxed" if sandboxed else "unsandboxed"
     with open(path, "w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=fields)
         writer.writeheader()
@@ -332,41 +328,110 @@ def score_table(config, assignments, students, notes=None) -> Table:
 
 
 def autograde_class(root=None, assignments=(), jobs=2, export="grades.csv", class_dir=None,
-                    force=False, sandboxed=True, workers=None) -> int:
-    """``convgrade autograde``; ``workers``: see :func:`grade_class`."""
+                    force=False, sandboxed=True, workers=None, scheduler=None, shard=None,
+                    results_dir=None, db_url=None) -> int:
+    """``convgrade autograde``; ``workers``, ``scheduler``, ``shard``: see :func:`grade_class`."""
     try:
         course = Course.find(root)
+        class_dir = Path(class_dir or course.root).resolve()
+        todo = submissions(class_dir, assignments)
     except BaseException:
         if workers is not None:
-            workers.shutdown()
+            workers.close()
         raise
-    class_dir = Path(class_dir or course.root)
     console = wide_console()
-    todo = submissions(class_dir, assignments)
     if not todo:
         if workers is not None:
-            workers.shutdown()
+            workers.close()
         console.print(f"no submissions under {class_dir / 'submitted'} "
                       "(expected submitted/<student>/<assignment>/<notebook>.ipynb)")
         return 1
+    if shard:
+        results_dir = Path(results_dir or class_dir / "results").resolve()
     try:
+        if not shard:
+            check_gradebook(class_config(course, class_dir, db_url).CourseDirectory.db_url)
         failed = grade_class(course, class_dir, assignments, jobs, console, force=force,
-                             sandboxed=sandboxed, workers=workers)
+                             sandboxed=sandboxed, workers=workers, scheduler=scheduler,
+                             shard=shard, results_dir=results_dir, db_url=db_url)
     except SandboxUnavailable as error:
         print(f"convgrade autograde: cannot grade for credit without the sandbox: {error}; "
               "--no-sandbox grades anyway, unsandboxed", file=sys.stderr)
         return 2
-    config = class_config(course, class_dir)
+    except GradebookUnavailable as error:
+        if workers is not None:
+            workers.close()
+        print(f"convgrade autograde: the gradebook {error}", file=sys.stderr)
+        return 2
     if not sandboxed:
         console.print("[b]unsandboxed[/b]: student code ran as your user, outside the sandbox")
-    export_csv(config, class_dir / export)
-    ids = sorted({a for a, _ in todo})
-    console.print(score_table(config, ids, sorted({s for _, s in todo})))
+    if shard:
+        index, count = shard
+        console.print(f"shard {index}/{count}: results in {results_dir} (convgrade gather "
+                      "records them into the gradebook)")
+    else:
+        config = class_config(course, class_dir, db_url)
+        summarize(config, class_dir / export, sorted(set(todo)), failed, console)
+    return _exit_status(failed, console)
+
+
+def gather_class(root=None, results_dirs=(), export="grades.csv", class_dir=None,
+                 db_url=None) -> int:
+    """``convgrade gather``: record the result files under ``results_dirs`` (written by
+    ``autograde --shard``) into the class gradebook. Idempotent: a result recorded twice, or
+    gathered again, leaves the same gradebook and files."""
+    course = Course.find(root)
+    class_dir = Path(class_dir or course.root).resolve()
+    console = wide_console()
+    config = class_config(course, class_dir, db_url)
+    found, unreadable = [], {}
+    for path in results.find(results_dirs):
+        try:
+            found.append(results.read(path))
+        except results.ResultError as error:
+            unreadable[path] = str(error)
+    for path, error in unreadable.items():
+        console.print(not_graded(str(path), f"not a result file: {error}"))
+    if not found:
+        console.print(f"no result files under {', '.join(map(str, results_dirs))}")
+        return 1
+    known = set(course.assignment_ids())
+    for result in [r for r in found if r.assignment not in known]:
+        console.print(not_graded(f"{result.student}/{result.assignment}", "not an assignment "
+                                 "of this course"))
+    found = [r for r in found if r.assignment in known]
+    jobs = sorted({r.job for r in found})
+    try:
+        check_gradebook(config.CourseDirectory.db_url)
+    except GradebookUnavailable as error:
+        print(f"convgrade gather: the gradebook {error}", file=sys.stderr)
+        return 2
+    prepare_gradebook(course, config, [a for a, _ in jobs], [s for _, s in jobs])
+    failed = {}
+    with Gradebook(config.CourseDirectory.db_url) as gradebook, progress_bar(console) as progress:
+        bar = progress.add_task(f"recording {plural(len(found), 'result')}", total=len(found))
+        for result in found:
+            record(config, gradebook, result)
+            if result.error:
+                failed[result.job] = result.error
+            else:
+                failed.pop(result.job, None)
+            progress.advance(bar)
+    summarize(config, class_dir / export, jobs, failed, console)
+    return 1 if unreadable else _exit_status(failed, console)
+
+
+def summarize(config, export_path, jobs, failed, console) -> None:
+    """The CSV export, the score table of ``jobs``, and why each failed one was not graded."""
+    export_csv(config, export_path)
+    console.print(score_table(config, sorted({a for a, _ in jobs}), sorted({s for _, s in jobs})))
     for (assignment, student), error in sorted(failed.items()):
         console.print(not_graded(f"{student}/{assignment}", error))
-    gradebook = config.CourseDirectory.db_url.removeprefix("sqlite:///")
-    console.print(f"gradebook: {gradebook}\nCSV export: {class_dir / export}\n"
-                  f"feedback HTML: {class_dir / 'feedback'}")
+    console.print(f"gradebook: {shown_url(config.CourseDirectory.db_url)}\nCSV export: "
+                  f"{export_path}\nfeedback HTML: {Path(config.CourseDirectory.root, 'feedback')}")
+
+
+def _exit_status(failed, console) -> int:
     if failed:
         console.print(f"[red]{plural(len(failed), 'submission')} could not be graded[/red] "
                       "(status \"not graded\" in the table and the CSV)")

@@ -1,4 +1,4 @@
-"""The ``convgrade`` command: grade, release, autograde, export, feedback, gradescope,
+"""The ``convgrade`` command: grade, release, autograde, gather, export, feedback, gradescope,
 validate, demo (what each promises: docs/contract.md)."""
 from __future__ import annotations
 
@@ -16,6 +16,10 @@ _STARTED = since_process_start()        # the interpreter's start-up and convgra
 
 NO_SANDBOX = ("grade even where the sandbox (bubblewrap, run as root) is unavailable: student "
               "code then runs as your user; every result says \"unsandboxed\"")
+
+
+DB = ("the gradebook as an SQLAlchemy URL, e.g. postgresql://USER@HOST/DB (driver: pip install "
+      "'convgrade[postgresql]'); default: gradebook.db, SQLite, in the class folder")
 
 
 def cmd_grade(args) -> int:
@@ -68,14 +72,59 @@ def cmd_release(args) -> int:
     return release(args.course, args.assignment)
 
 
+def shard(text: str) -> tuple:
+    """``--shard I/N``: the I-th of N slices, 1 <= I <= N."""
+    try:
+        index, count = (int(part) for part in text.split("/"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not I/N (e.g. 2/4)") from None
+    if not 1 <= index <= count:
+        raise argparse.ArgumentTypeError(f"{text!r}: I must be between 1 and N")
+    return index, count
+
+
 def cmd_autograde(args) -> int:
-    from .workers import preload, start_workers
+    from .workers import preload
     preload(args.assignment)                    # once, shared by every worker forked below
-    workers = start_workers(args.jobs, sandboxed=not args.no_sandbox)  # kernels boot meanwhile
+    from .cluster import start_cluster          # kernels boot while the gradebook is readied
+    workers = start_cluster(args.jobs, sandboxed=not args.no_sandbox, scheduler=args.scheduler)
     from .classroom import autograde_class
     return autograde_class(args.course, args.assignment, jobs=args.jobs, export=args.export,
                            class_dir=args.class_dir, force=args.force, sandboxed=not args.no_sandbox,
-                           workers=workers)
+                           workers=workers, scheduler=args.scheduler, shard=args.shard,
+                           results_dir=args.results, db_url=args.db)
+
+
+def cmd_gather(args) -> int:
+    from .classroom import gather_class
+    return gather_class(args.course, args.results, export=args.export, class_dir=args.class_dir,
+                        db_url=args.db)
+
+
+def cmd_collect(args) -> int:
+    from .collect import (TOKEN_VARIABLE, CollectError, from_canvas_zip, from_repositories,
+                          report, write_manifest)
+    from .course import Course, CourseError
+    try:
+        course = Course.find(args.course)
+        class_dir = Path(args.class_dir or course.root)
+        assignments = args.assignment or course.assignment_ids()
+        for assignment in assignments:
+            course.source_notebook(assignment)
+        if args.canvas_zip:
+            if len(assignments) != 1:
+                raise CollectError("--canvas-zip holds one assignment: name it")
+            collection = from_canvas_zip(args.canvas_zip, args.roster, assignments[0], class_dir)
+        else:
+            collection = from_repositories(args.roster, assignments, class_dir,
+                                           os.environ.get(TOKEN_VARIABLE))
+    except (CourseError, CollectError) as error:
+        print(f"convgrade collect: {error}", file=sys.stderr)
+        return 2
+    for line in report(collection):
+        print(line)
+    print(f"manifest: {write_manifest(class_dir, collection)}")
+    return 1 if collection.failures else 0
 
 
 def cmd_validate(args) -> int:
@@ -84,16 +133,18 @@ def cmd_validate(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from .workers import preload, start_workers
+    from .workers import preload
     preload(args.assignment)                    # once, shared by every worker forked below
-    workers = start_workers(args.jobs)                   # kernels boot while the class is built
+    from .cluster import start_cluster
+    from .sandbox import unavailable
+    workers = start_cluster(args.jobs, sandboxed=not unavailable())  # kernels boot meanwhile
     from .demo import demo
     return demo(args.course, args.out, students=args.students, jobs=args.jobs,
                 assignments=args.assignment, workers=workers)
 
 
 def cmd_export(args) -> int:
-    from .classroom import class_config, export_csv
+    from .classroom import GradebookUnavailable, check_gradebook, class_config, export_csv
     from .course import Course, CourseError
     from .exports import RosterError, export
     try:
@@ -102,11 +153,16 @@ def cmd_export(args) -> int:
         print(f"convgrade export: {error}", file=sys.stderr)
         return 2
     class_dir = Path(args.class_dir or course.root)
-    config = class_config(course, class_dir)
+    config = class_config(course, class_dir, args.db)
     if not Path(config.CourseDirectory.db_url.removeprefix("sqlite:///")).exists() and \
             config.CourseDirectory.db_url.startswith("sqlite"):
         print(f"convgrade export: no gradebook in {class_dir} (run convgrade autograde first)",
               file=sys.stderr)
+        return 2
+    try:
+        check_gradebook(config.CourseDirectory.db_url)
+    except GradebookUnavailable as error:
+        print(f"convgrade export: the gradebook {error}", file=sys.stderr)
         return 2
     out = Path(args.output or class_dir / f"{args.to}-grades.csv")
     try:
@@ -182,7 +238,24 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--class-dir", help="folder holding submitted/ (default: the course folder)")
     p.add_argument("--force", action="store_true", help="regrade submissions graded already")
     p.add_argument("--no-sandbox", action="store_true", help=NO_SANDBOX)
+    p.add_argument("--scheduler", metavar="ADDRESS", help="grade on this Dask cluster "
+                   "(tcp://HOST:PORT or tls://...) instead of worker processes started here")
+    p.add_argument("--shard", type=shard, metavar="I/N", help="grade only the I-th of N slices "
+                   "of the submissions and write a result file for each (see --results) instead "
+                   "of the gradebook; convgrade gather records them")
+    p.add_argument("--results", metavar="DIR", help="where --shard writes its result files "
+                   "(default results/ in the class folder)")
+    p.add_argument("--db", metavar="URL", help=DB)
     p.set_defaults(run=cmd_autograde)
+
+    p = sub.add_parser("gather", help="record result files of autograde --shard into the gradebook")
+    p.add_argument("results", nargs="+", help="folders holding result files (searched deeply)")
+    p.add_argument("--export", default="grades.csv", help="CSV export of the gradebook "
+                   "(default grades.csv in the class folder)")
+    p.add_argument("--class-dir", help="the class folder for the gradebook, autograded/ and "
+                   "feedback/ (default: the course folder)")
+    p.add_argument("--db", metavar="URL", help=DB)
+    p.set_defaults(run=cmd_gather)
 
     p = sub.add_parser("export", help="the class gradebook as an LMS gradebook import CSV")
     p.add_argument("assignment", nargs="*", help="assignment ids (default: all)")
@@ -192,6 +265,7 @@ def parser() -> argparse.ArgumentParser:
                    "canvas_id, sis_user_id, sis_login_id, section, email, id_number")
     p.add_argument("-o", "--output", help="file to write (default <to>-grades.csv in the class folder)")
     p.add_argument("--class-dir", help="folder holding the gradebook (default: the course folder)")
+    p.add_argument("--db", metavar="URL", help=DB)
     p.set_defaults(run=cmd_export)
 
     p = sub.add_parser("feedback", help="zip each student's feedback pages for an LMS upload")
@@ -206,6 +280,18 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", default="autograder.zip",
                    help="the zip to write (default autograder.zip)")
     p.set_defaults(run=cmd_gradescope)
+
+    p = sub.add_parser("collect", help="gather submissions from students' repositories or a "
+                       "Canvas zip into submitted/")
+    p.add_argument("assignment", nargs="*", help="assignment ids (default: all of the course; "
+                   "exactly one with --canvas-zip)")
+    p.add_argument("--roster", required=True, help="CSV of students' repositories (student_id, "
+                   "repository as OWNER/NAME, URL or path, optional ref); with --canvas-zip, the "
+                   "LMS roster with canvas_id")
+    p.add_argument("--canvas-zip", help="Canvas's Download Submissions zip of one assignment")
+    p.add_argument("--class-dir", help="folder to collect into, submitted/ and collected.csv "
+                   "(default: the course folder)")
+    p.set_defaults(run=cmd_collect)
 
     p = sub.add_parser("validate", help="instructor self-check: solutions, release, mistake catalogue")
     p.add_argument("assignment", nargs="*", help="assignment ids (default: all)")

@@ -27,13 +27,13 @@ DEFAULT_STUDENTS = 12
 
 def demo(root=None, out="convgrade-demo", students=None, jobs=2, assignments=(),
          workers=None) -> int:
-    """``convgrade demo``; ``workers``: a pool from ``workers.start_workers`` started earlier
-    (shut down here however the demo ends)."""
+    """``convgrade demo``; ``workers``: a cluster from ``cluster.start_cluster`` started earlier
+    (closed here however the demo ends)."""
     try:
         return _demo(root, out, students, jobs, assignments, workers)
     finally:
         if workers is not None:
-            workers.shutdown()
+            workers.close()
 
 
 def _demo(root, out, students, jobs, assignments, workers) -> int:

@@ -71,6 +71,12 @@ def shared_engine(url, **options):
     return _ENGINES[key]
 
 
+def forget_engine(url) -> None:
+    """Drop this process's engines for ``url`` (a gradebook that is about to be deleted)."""
+    for key in [k for k in _ENGINES if k[0] == os.getpid() and k[1] == str(url)]:
+        _ENGINES.pop(key).dispose()
+
+
 def _sqlite_file(url):
     """``(device, inode)`` of an SQLite gradebook's file; None for a file not made yet or
     another database."""
@@ -121,3 +127,15 @@ def require(result: dict, what: str) -> None:
     """Raise with nbgrader's own log when an API call failed."""
     if not result.get("success"):
         raise RuntimeError(f"{what} failed:\n{result.get('error') or ''}\n{result.get('log') or ''}")
+
+
+def graded_cells(gradebook, notebook) -> tuple:
+    """A submitted notebook's grades and comments, each as ``{cell name: row}``, in two
+    queries: reading ``grade.name`` loads each grade's cell with a query of its own."""
+    from nbgrader.api import Comment, Grade
+    from sqlalchemy.orm import joinedload
+    grades = gradebook.db.query(Grade).options(joinedload(Grade.cell)) \
+        .filter(Grade.notebook_id == notebook.id)
+    comments = gradebook.db.query(Comment).options(joinedload(Comment.cell)) \
+        .filter(Comment.notebook_id == notebook.id)
+    return {g.cell.name: g for g in grades}, {c.cell.name: c for c in comments}

@@ -189,3 +189,18 @@ KERNEL_UID_COUNT = 800_000
 #: Random bytes of a course secret created on first use (``<course>/.convgrade/secret``): the
 #: key that makes the hidden inputs of each submission unpredictable.
 SECRET_BYTES = 32
+
+# -- class batches on a Dask cluster ----------------------------------------------------------
+
+#: Times a submission's worker may die under it (the scheduler then grades it on another
+#: worker) before it is reported "not graded" instead.
+WORKER_LOSSES = 2
+#: Submissions handed to the cluster at a time, per worker: enough to keep each busy, few
+#: enough that a batch of a thousand does not sit in the scheduler's memory.
+TASKS_PER_WORKER = 2
+#: Seconds to wait for a cluster's scheduler and its first worker.
+SCHEDULER_TIMEOUT = 60
+#: A graded submission's result file (``convgrade autograde --shard``, read by ``gather``):
+#: its size, and the files it may carry.
+GRADED_FILE_BYTES = 256 * 2**20
+GRADED_FILE_COUNT = 200

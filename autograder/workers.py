@@ -1,5 +1,6 @@
-"""The grading workers of a class run: one long-lived process per job, each with its next
-kernel already starting before it has a submission.
+"""Grading processes forked after the imports, each with its next kernel already starting
+before it has a notebook: ``convgrade validate``'s pool, and what a class batch's Dask workers
+(``convgrade.cluster``) inherit and run at their start.
 
 The grader imports what grading needs first (:func:`preload`) and then forks the workers, so
 that every worker shares one copy of those imports instead of paying for them again (about
@@ -33,8 +34,8 @@ def preload(assignments=()) -> None:
             importlib.import_module(f"{check.__name__}.{name}")
 
 
-def _warm(sandboxed: bool) -> None:
-    """Worker start: launch the first kernel (default limits; a class whose nbgrader config
+def boot_first_kernel(sandboxed: bool) -> None:
+    """A worker's start: launch its first kernel (default limits; a class whose nbgrader config
     sets other limits gets a fresh kernel instead, as ``take_standby`` compares them). A
     worker's last kernel, if no submission took it, is stopped when the worker exits (a
     worker process runs no ``atexit`` handlers, only multiprocessing's finalizers)."""
@@ -68,7 +69,7 @@ def start_workers(jobs: int, sandboxed: bool = True) -> ProcessPoolExecutor:
     gc.freeze()
     try:
         pool = ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=get_context("fork"),
-                                   initializer=_warm, initargs=(sandboxed,))
+                                   initializer=boot_first_kernel, initargs=(sandboxed,))
         for _ in range(max(1, jobs)):
             pool.submit(_started)            # forks every worker now
     finally:

@@ -82,7 +82,8 @@ def register_untimed(class_dir: Path, assignment: str) -> None:
     from convgrade.course import Course
     from convgrade.nbgrader_api import api
     course = Course(ROOT)
-    register(api(class_config(course, class_dir)), course, class_dir, assignment)
+    config = class_config(course, class_dir)
+    register(api(config), course, config, assignment)
 
 
 def main(argv=None) -> int:
