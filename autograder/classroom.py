@@ -384,19 +384,20 @@ def gather_class(root=None, results_dirs=(), export="grades.csv", class_dir=None
     class_dir = Path(class_dir or course.root).resolve()
     console = wide_console()
     config = class_config(course, class_dir, db_url)
-    found, unreadable = [], {}
+    found, rejected = [], {}
     for path in results.find(results_dirs):
         try:
             found.append(results.read(path))
         except results.ResultError as error:
-            unreadable[path] = str(error)
-    for path, error in unreadable.items():
+            rejected[path] = str(error)
+    for path, error in rejected.items():
         console.print(not_graded(str(path), f"not a result file: {error}"))
     if not found:
         console.print(f"no result files under {', '.join(map(str, results_dirs))}")
         return 1
     known = set(course.assignment_ids())
     for result in [r for r in found if r.assignment not in known]:
+        rejected[f"{result.student}/{result.assignment}"] = "not an assignment of this course"
         console.print(not_graded(f"{result.student}/{result.assignment}", "not an assignment "
                                  "of this course"))
     found = [r for r in found if r.assignment in known]
@@ -418,7 +419,7 @@ def gather_class(root=None, results_dirs=(), export="grades.csv", class_dir=None
                 failed.pop(result.job, None)
             progress.advance(bar)
     summarize(config, class_dir / export, jobs, failed, console)
-    return 1 if unreadable else _exit_status(failed, console)
+    return 1 if rejected else _exit_status(failed, console)
 
 
 def summarize(config, export_path, jobs, failed, console) -> None:
