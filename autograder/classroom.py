@@ -252,8 +252,8 @@ def outcome(future, task) -> GradedSubmission:
     try:
         return future.result()
     except KilledWorker as lost:
-        return task.failed(f"the worker grading it stopped {lost.allowed_failures + 1} times "
-                           "(killed, or out of memory)")
+        return task.failed(f"the worker grading it stopped {plural(lost.allowed_failures + 1, 'time')}"
+                           " (killed, or out of memory)")
     except Exception as error:  # noqa: BLE001 - one submission's failure never stops the batch
         return task.failed(f"grading stopped: {type(error).__name__}: {error}")
 

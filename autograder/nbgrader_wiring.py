@@ -14,6 +14,7 @@ from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Clea
                                     ClearOutput, DeduplicateIds, GetGrades, IgnorePattern,
                                     LimitOutput, OverwriteKernelspec, SaveAutoGrades)
 
+import hashlib
 import re
 import warnings
 from pathlib import Path
@@ -115,9 +116,11 @@ def show_rubrics(nb, source_nb) -> None:
     for index in range(len(nb.cells) - 1, -1, -1):
         found = rubrics.get(grade_id(nb.cells[index]))
         if found and is_solution(nb.cells[index]) and nb.cells[index].cell_type == "markdown":
-            nb.cells.insert(index + 1, new_markdown_cell(
-                f"{RUBRIC_TITLE}\n\n{found.group(1).strip()}",
-                metadata={"convgrade": {RUBRIC: True, COURSE_MARK: True}}))
+            rubric = new_markdown_cell(f"{RUBRIC_TITLE}\n\n{found.group(1).strip()}",
+                                       metadata={"convgrade": {RUBRIC: True, COURSE_MARK: True}})
+            # named after its answer, not drawn at random: a regrade writes the same notebook
+            rubric.id = "rubric-" + hashlib.sha256(grade_id(nb.cells[index]).encode()).hexdigest()[:16]
+            nb.cells.insert(index + 1, rubric)
 
 
 def is_rubric(cell) -> bool:

@@ -292,7 +292,8 @@ def test_a_canvas_zip_is_bounded_in_entry_size_and_count(tmp_path, monkeypatch):
         from_canvas_zip(many, rows, "conv_layer", tmp_path / "class")
 
 
-def test_bad_input_exits_2_with_one_line(tmp_path):
+def test_bad_input_exits_2_with_one_line(tmp_path, capsys):
+    from convgrade.cli import main
     zipped = canvas_zip(tmp_path / "s.zip", [])
     rows = roster(tmp_path / "roster.csv", CANVAS_ROSTER)
     for args, message in [
@@ -305,7 +306,7 @@ def test_bad_input_exits_2_with_one_line(tmp_path):
              "cannot read the zip"),
             (["conv_layer", "--roster", str(tmp_path / "absent.csv"), "--canvas-zip", zipped],
              "cannot read the roster")]:
-        run = subprocess.run([*CONVGRADE, "collect", *args, "--class-dir", str(tmp_path / "c")],
-                             capture_output=True, text=True, timeout=120)
-        assert run.returncode == 2, (args, run.stdout, run.stderr)
-        assert message in run.stderr and len(run.stderr.strip().splitlines()) == 1, run.stderr
+        code = main(["collect", *args, "--class-dir", str(tmp_path / "c")])
+        printed = capsys.readouterr()
+        assert code == 2, (args, printed.out, printed.err)
+        assert message in printed.err and len(printed.err.strip().splitlines()) == 1, printed.err
