@@ -218,7 +218,7 @@ def _grade_all(cluster, course, class_dir, todo, config, console, deliver) -> di
             standby = index < len(todo) - max(1, cluster.workers)   # a next task may follow
             try:
                 task = read_task(course, class_dir, assignment, student, config, sandboxed, standby)
-            except (CannotGrade, OSError) as error:
+            except (CannotGrade, OSError, RuntimeError) as error:  # (no template: RuntimeError)
                 finish(GradedSubmission.failed(assignment, student, "", error, sandboxed))
                 continue
             try:

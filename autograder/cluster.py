@@ -88,9 +88,13 @@ def start_cluster(jobs: int = 2, sandboxed: bool = True, scheduler: str | None =
     security = Security.temporary()
     settings = {"distributed.worker.multiprocessing-method": "fork",
                 "distributed.scheduler.allowed-failures": policy.WORKER_LOSSES,
-                # Dask samples every running task's stack every 10 ms by default: a cost
-                # on each grading thread that tells a course nothing
-                "distributed.worker.profile.enabled": False}
+                # Dask samples every running task's stack every 10 ms, checks each event
+                # loop every 20 ms and each process's memory and CPU twice a second by
+                # default: costs on every process that tell a course nothing
+                "distributed.worker.profile.enabled": False,
+                "distributed.admin.tick.interval": "1s",
+                "distributed.admin.system-monitor.interval": "5s",
+                "distributed.worker.memory.monitor-interval": "5s"}
     gc.freeze()            # a forked worker's collections leave the shared imports alone
     try:
         with dask.config.set(settings):

@@ -30,7 +30,8 @@ from . import hidden_inputs, policy, sanitize
 from .cases import seeded
 from .phases import Phases
 from .remote import Connection, KernelFunction, KernelGone, ShortcutUsed, StudentError
-from .restore import grade_id, is_grade, is_solution, is_student_cell, nbgrader_metadata
+from .restore import (fresh_cell_id, grade_id, is_grade, is_solution, is_student_cell,
+                      nbgrader_metadata)
 from .verdict import CheckFailed, Verdict, judging
 from .sandbox import (Jail, Limits, SandboxedKernelManager, SandboxUnavailable, missing,
                       start_standby, take_standby, unavailable)
@@ -190,7 +191,8 @@ class ExecuteWithChecks(ExecutePreprocessor):
         if self.events:                 # say it where students and graders read: the feedback
             notes = "\n".join(f"- {html.escape(event)}" for event in self.events)
             nb.cells.insert(0, new_markdown_cell(f"**Notes from the grader**\n\n{notes}",
-                                                 metadata={"convgrade": "notes"}))
+                                                 metadata={"convgrade": "notes"},
+                                                 id=fresh_cell_id(nb, "convgrade-notes")))
         return nb, resources
 
     def _prepare(self, nb, resources):

@@ -29,7 +29,8 @@ from traitlets import Unicode
 from . import nbgrader_api  # noqa: F401 - stamps new gradebooks without running ``alembic``
 from .execute import ExecuteWithChecks
 from .feedback import FeedbackExporter
-from .restore import COURSE_MARK, grade_id, is_course_cell, is_grade, is_solution, restore
+from .restore import (COURSE_MARK, fresh_cell_id, grade_id, is_course_cell, is_grade,
+                      is_solution, restore)
 from .sanitize import SanitizeStudentContent
 from .schedule import PenaltyPerDay
 
@@ -118,8 +119,8 @@ def show_rubrics(nb, source_nb) -> None:
         if found and is_solution(nb.cells[index]) and nb.cells[index].cell_type == "markdown":
             rubric = new_markdown_cell(f"{RUBRIC_TITLE}\n\n{found.group(1).strip()}",
                                        metadata={"convgrade": {RUBRIC: True, COURSE_MARK: True}})
-            # named after its answer, not drawn at random: a regrade writes the same notebook
-            rubric.id = "rubric-" + hashlib.sha256(grade_id(nb.cells[index]).encode()).hexdigest()[:16]
+            rubric.id = fresh_cell_id(nb, "rubric-" + hashlib.sha256(
+                grade_id(nb.cells[index]).encode()).hexdigest()[:16])
             nb.cells.insert(index + 1, rubric)
 
 

@@ -169,3 +169,15 @@ def restore(submission, source_nb, release_nb=None):
         cell["id"] = f"cell-{index}"
     base.cells = cells
     return base, notes
+
+
+def fresh_cell_id(nb, name: str) -> str:
+    """``name``, else ``name-2``, ``name-3`` ...: the first id no cell of ``nb`` has. A cell
+    the grader adds is named after what it is, not drawn at random, so that a regrade writes
+    the same notebook (and a student's cell that took the name first keeps it)."""
+    taken = {cell.get("id") for cell in nb.cells}
+    candidate, count = name, 1
+    while candidate in taken:
+        count += 1
+        candidate = f"{name}-{count}"
+    return candidate

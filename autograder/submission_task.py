@@ -1,9 +1,10 @@
 """One submission of a class batch, graded wherever a worker runs.
 
 The coordinator reads a submission into a :class:`SubmissionTask` (its files as bytes, the
-class's nbgrader settings), so a worker needs only the course, not the class folder. The
-worker (:func:`grade`) autogrades it with nbgrader's pipeline into a gradebook of its own, a
-fresh copy of the assignment's template, writes the feedback pages, and returns what
+class's nbgrader settings, the assignment's template gradebook), so a worker needs only the
+course, not the class folder. The worker (:func:`grade`) autogrades it with nbgrader's
+pipeline into a gradebook of its own, a fresh copy of that template, writes the feedback
+pages, and returns what
 nbgrader computed as a :class:`~convgrade.results.GradedSubmission`. It never touches the
 class gradebook: the coordinator alone records results (``convgrade.recording``).
 """
@@ -31,8 +32,9 @@ class SubmissionTask:
     """``student``'s ``assignment`` as submitted: ``files`` maps each notebook and other
     regular file to its bytes (relative names), ``refused`` has a line for each file left out,
     ``fingerprint`` is the digest the ledger marks graded. ``config``: the class's nbgrader
-    settings (due dates, penalties, limits); ``standby``: start the worker's next kernel
-    as soon as this one is done."""
+    settings (due dates, penalties, limits); ``template``: the assignment's template gradebook
+    (:func:`template_gradebook`), an SQLite file's bytes; ``standby``: start the worker's
+    next kernel as soon as this one is done."""
     course_root: str
     assignment: str
     student: str
@@ -40,6 +42,7 @@ class SubmissionTask:
     files: dict
     refused: tuple
     config: object
+    template: bytes
     sandboxed: bool = True
     standby: bool = False
 
@@ -64,7 +67,8 @@ def read_task(course: Course, class_dir, assignment, student, config, sandboxed=
     found = collect_files(source)
     files.update(found.files)
     return SubmissionTask(str(course.root), assignment, student, digest, files,
-                          tuple(found.refused), config, sandboxed, standby)
+                          tuple(found.refused), config, template_gradebook(course, assignment, config),
+                          sandboxed, standby)
 
 
 def grade(task: SubmissionTask) -> GradedSubmission:
@@ -76,9 +80,8 @@ def grade(task: SubmissionTask) -> GradedSubmission:
     warnings.filterwarnings("ignore", category=SAWarning)
     try:
         course = Course.find(task.course_root)
-        template = template_gradebook(course, task.assignment, task.config)
-    except Exception as error:  # noqa: BLE001 - the course itself is wrong: say so, go on
-        return task.failed(f"the course cannot grade {task.assignment}: {error}")
+    except Exception as error:  # noqa: BLE001 - no course on this worker: say so, go on
+        return task.failed(f"no course to grade {task.assignment} with: {error}")
     scratch = _scratch()
     config = _scratch_config(task, course, scratch)
     folder = Path(scratch, "submitted", task.student, task.assignment)
@@ -87,7 +90,7 @@ def grade(task: SubmissionTask) -> GradedSubmission:
         (folder / name).write_bytes(content)
     # the same file each time, rewritten: this process's gradebook engine stays the same
     # (nbgrader_api.shared_engine), with the queries it compiled
-    Path(scratch, "gradebook.db").write_bytes(template)
+    Path(scratch, "gradebook.db").write_bytes(task.template)
     grader = api(config)
     for attempt in range(3):                    # a kernel slow to start passes
         result = grader.autograde(task.assignment, task.student, force=True, create=True)
@@ -113,7 +116,8 @@ _TEMPLATES: dict = {}
 def template_gradebook(course: Course, assignment: str, config) -> bytes:
     """An SQLite gradebook holding ``assignment`` alone, as nbgrader's generate_assignment
     registers it (its notebooks and cells), with its due date: each submission is
-    autograded into a fresh copy. Made once per process and source notebook."""
+    autograded into a fresh copy. Made once per batch process and source notebook, by the
+    coordinator, never by each worker."""
     from nbgrader.api import Gradebook
     from .nbgrader_api import api, course_config, forget_engine, require
     from .schedule import DueDates

@@ -95,7 +95,7 @@ def overhead(workers: int, tasks: int, notebook: bytes) -> float:
 
     def read_task(course, class_dir, assignment, student, config, sandboxed, standby):
         return SubmissionTask("", assignment, student, student * 8, {"a.ipynb": notebook}, (),
-                              None, sandboxed, standby)
+                              None, b"", sandboxed, standby)
 
     classroom.read_task, classroom.grade = read_task, _echo
     todo = [("a", f"s{k:04d}") for k in range(tasks)]

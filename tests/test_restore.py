@@ -284,3 +284,13 @@ def test_unchanged_copies_of_the_course_cells_are_not_run_twice():
     restored, _ = restore(release, source)
     assert len(restored.cells) == len(source.cells) + 1
     assert sum("edited = True" in c.source for c in restored.cells) == 1
+
+
+def test_a_cell_the_grader_adds_gets_a_named_id_that_no_student_cell_holds():
+    from nbformat.v4 import new_markdown_cell, new_notebook
+    from convgrade.restore import fresh_cell_id
+    nb = new_notebook(cells=[new_markdown_cell("a", id="convgrade-notes"),
+                             new_markdown_cell("b", id="convgrade-notes-2")])
+    assert fresh_cell_id(nb, "convgrade-notes") == "convgrade-notes-3"
+    assert fresh_cell_id(nb, "rubric-x") == "rubric-x"
+    assert fresh_cell_id(nb, "rubric-x") == fresh_cell_id(nb, "rubric-x")    # not drawn
