@@ -1,5 +1,5 @@
 """A class graded beyond one batch on one gradebook: on a Dask cluster that loses a worker
-(with a student who eats memory and one who tries to reach the scheduler),
+(with a student who tries to reach the scheduler and eats memory),
 in shards gathered later, and into PostgreSQL through a killed and resumed batch. Each ends
 with the gradebook of one uninterrupted batch on the default local cluster (the reference),
 cell by cell, and with every submission graded once."""
@@ -55,11 +55,14 @@ def _convgrade(course_dir, *args, **popen):
                             **popen)
 
 
-def _run(course_dir, *args, timeout=600) -> str:
-    proc = _convgrade(course_dir, *args)
-    output, _ = proc.communicate(timeout=timeout)
-    assert proc.returncode == 0, output
-    return output
+def _run(capsys, course_dir, *args) -> str:
+    """``convgrade`` run in this process (its workers forked from it, as from the command);
+    it must exit 0. Returns what it printed."""
+    from convgrade.cli import main
+    code = main(["--course", str(course_dir), *map(str, args)])
+    printed = capsys.readouterr()
+    assert code == 0, printed.out + printed.err
+    return printed.out
 
 
 def gradebook_of(db_url, students) -> dict:
@@ -147,12 +150,13 @@ def test_a_class_on_a_dask_cluster_that_loses_a_worker_is_graded_once_and_as_on_
     from distributed import Client
     address, workers = dask_cluster
     port = int(address.rsplit(":", 1)[1])
-    # a student's code that tries to reach the scheduler: from the sandbox there is no network
-    spy = (f"import socket\ntry:\n    socket.create_connection(('127.0.0.1', {port}), timeout=3)\n"
+    # a student whose code tries to reach the scheduler (from the sandbox there is no
+    # network), then takes memory until the kernel's limit stops it
+    eve = (f"import socket\ntry:\n    socket.create_connection(('127.0.0.1', {port}), timeout=3)\n"
            "    print('SPY-CONNECTED')\nexcept OSError as error:\n    print('SPY-REFUSED', error)\n"
-           + WRONG_CORR2D)
+           + HOG)
     class_dir = tmp_path / "class"
-    students = _class(course_dir, class_dir, {"spy": spy, "eve": HOG})
+    students = _class(course_dir, class_dir, {"eve": eve})
     with Client(address, timeout=60) as watcher:
         watcher.wait_for_workers(2, timeout=60)
         names = {info["name"]: addr for addr, info in watcher.scheduler_info()["workers"].items()}
@@ -175,7 +179,7 @@ def test_a_class_on_a_dask_cluster_that_loses_a_worker_is_graded_once_and_as_on_
     assert graded_markers(class_dir) == students             # each graded, none left out
     graded = gradebook_of(f"sqlite:///{class_dir / 'gradebook.db'}", students)
     assert {s: graded[s] for s in reference} == reference
-    spied = nbformat.read(class_dir / "autograded" / "spy" / "conv_layer" / "conv_layer.ipynb", 4)
+    spied = nbformat.read(class_dir / "autograded" / "eve" / "conv_layer" / "conv_layer.ipynb", 4)
     printed = "".join(o.get("text", "") for c in spied.cells for o in c.get("outputs", []))
     assert "SPY-REFUSED" in printed and "SPY-CONNECTED" not in printed
     # a memory blow-up is the student's verdict, not a lost worker: the batch went on
@@ -240,22 +244,20 @@ def _files(folder: Path) -> dict:
 
 
 def test_three_shards_gathered_give_the_gradebook_of_one_batch_and_gathering_again_changes_nothing(
-        course_dir, reference, tmp_path):
+        course_dir, reference, tmp_path, capsys):
     from convgrade.classroom import gather_class, grade_class
     from convgrade.course import Course
     class_dir = tmp_path / "class"
     students = _class(course_dir, class_dir)
     results = [tmp_path / f"results-{index}" for index in (1, 2, 3)]
-    _run(course_dir, "autograde", "conv_layer", "--class-dir", class_dir, "--jobs", 1,
-         "--shard", "1/3", "--results", results[0])
-    for index in (2, 3):                       # the others as a batch system's job would call it
-        assert grade_class(Course(course_dir), class_dir, ["conv_layer"], jobs=1,
-                           shard=(index, 3), results_dir=results[index - 1]) == {}
+    for index in (1, 2, 3):
+        _run(capsys, course_dir, "autograde", "conv_layer", "--class-dir", class_dir, "--jobs", 1,
+             "--shard", f"{index}/3", "--results", results[index - 1])
     slices = [sorted(p.stem for p in out.glob("conv_layer/*.json")) for out in results]
     assert sorted(sum(slices, [])) == students                 # disjoint, and all of them
     assert sorted(map(len, slices)) == [1, 1, 1]
     assert not (class_dir / "gradebook.db").exists()           # a shard writes no gradebook
-    _run(course_dir, "gather", *results, "--class-dir", class_dir)
+    _run(capsys, course_dir, "gather", *results, "--class-dir", class_dir)
     url = f"sqlite:///{class_dir / 'gradebook.db'}"
     assert gradebook_of(url, students) == reference
     assert graded_markers(class_dir) == students
@@ -354,7 +356,7 @@ def postgres():
 
 
 def test_a_class_graded_into_postgresql_killed_and_resumed_matches_the_sqlite_batch(
-        course_dir, reference, postgres, tmp_path):
+        course_dir, reference, postgres, tmp_path, capsys):
     class_dir = tmp_path / "class"
     students = _class(course_dir, class_dir)
     args = ("autograde", "conv_layer", "--class-dir", class_dir, "--jobs", 2, "--db", postgres)
@@ -366,7 +368,7 @@ def test_a_class_graded_into_postgresql_killed_and_resumed_matches_the_sqlite_ba
     first.communicate()
     finished = len(graded_markers(class_dir))
     assert 1 <= finished < len(students), "the batch was not interrupted part-way"
-    output = _run(course_dir, *args)
+    output = _run(capsys, course_dir, *args)
     assert f"{finished} submission{'s' * (finished != 1)} graded already" in output
     assert "gradebook: postgresql://postgres@/gradebook" in output
     assert not (class_dir / "gradebook.db").exists()
@@ -375,3 +377,12 @@ def test_a_class_graded_into_postgresql_killed_and_resumed_matches_the_sqlite_ba
     with Gradebook(postgres) as gradebook:
         assert len(gradebook.assignment_submissions("conv_layer")) == len(students)
 
+
+
+def test_a_shard_is_named_i_of_n():
+    import argparse
+    from convgrade.cli import shard
+    assert shard("2/4") == (2, 4) and shard("1/1") == (1, 1)
+    for wrong in ("0/3", "4/3", "3", "a/b", "1/2/3", "-1/2"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            shard(wrong)
