@@ -84,15 +84,13 @@ def shard(text: str) -> tuple:
 
 
 def cmd_autograde(args) -> int:
-    from .workers import preload
-    preload(args.assignment)                    # once, shared by every worker forked below
-    from .cluster import start_cluster          # kernels boot while the gradebook is readied
-    workers = start_cluster(args.jobs, sandboxed=not args.no_sandbox, scheduler=args.scheduler)
+    # the cluster starts once there is something to grade (its kernels boot while the
+    # gradebook is readied), its workers forked after the imports
     from .classroom import autograde_class
     return autograde_class(args.course, args.assignment, jobs=args.jobs, export=args.export,
                            class_dir=args.class_dir, force=args.force, sandboxed=not args.no_sandbox,
-                           workers=workers, scheduler=args.scheduler, shard=args.shard,
-                           results_dir=args.results, db_url=args.db)
+                           scheduler=args.scheduler, shard=args.shard, results_dir=args.results,
+                           db_url=args.db)
 
 
 def cmd_gather(args) -> int:

@@ -326,14 +326,18 @@ def corr2d(X, K):
 def _grade_job(job):
     from convgrade.course import Course
     from convgrade.grade import grade_notebook
-    path, root = job
-    results, _ = grade_notebook(path, "conv_layer", Course(root))
+    path, root, standby = job
+    results, _ = grade_notebook(path, "conv_layer", Course(root), standby=standby)
     return results
 
 
 def grade_all(paths, root=ROOT):
+    """Grade ``paths`` on two processes; each starts its next kernel (from its warm image)
+    while it finishes a notebook, when it has a next one."""
+    from convgrade.workers import starts_next_kernel
+    jobs = [(str(p), str(root), standby) for p, standby in zip(paths, starts_next_kernel(len(paths), 2))]
     with ProcessPoolExecutor(max_workers=2) as pool:
-        return list(pool.map(_grade_job, [(str(p), str(root)) for p in paths]))
+        return list(pool.map(_grade_job, jobs))
 
 
 def verdicts(results) -> dict:
