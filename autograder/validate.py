@@ -98,33 +98,41 @@ def coverage(rows) -> tuple:
     return named, total
 
 
-def run(course: Course, assignment: str, jobs: int = 2):
-    """Grade the plan in parallel: ``[(label, results, problems)]``."""
-    todo = plan(course, assignment)
+def run_all(course: Course, assignments, jobs: int = 2) -> dict:
+    """Grade the plans of ``assignments`` in one pool of ``jobs`` workers (started once, each
+    forking its kernels from one warm image): ``{assignment: [(label, results, problems,
+    expect)]}``."""
+    plans = {assignment: plan(course, assignment) for assignment in assignments}
     with tempfile.TemporaryDirectory(prefix="convgrade-validate-") as tmp:
         paths = []
-        standby = starts_next_kernel(len(todo), jobs)
-        for index, (_label, nb, _expect) in enumerate(todo):
-            path = Path(tmp) / f"{index:03d}.ipynb"
-            nbformat.write(nb, path)
-            paths.append((str(path), assignment, str(course.root), standby[index]))
-        with start_workers(jobs) as pool:      # each worker forks its kernels from a warm image
-            graded = list(pool.map(_grade, paths))
-    return [(label, results, check_expectations(results, expect), expect)
-            for (label, _nb, expect), results in zip(todo, graded)]
+        for assignment, todo in plans.items():
+            Path(tmp, assignment).mkdir()
+            for index, (_label, nb, _expect) in enumerate(todo):
+                path = Path(tmp, assignment, f"{index:03d}.ipynb")
+                nbformat.write(nb, path)
+                paths.append((str(path), assignment, str(course.root)))
+        standby = starts_next_kernel(len(paths), jobs)
+        with start_workers(jobs) as pool:
+            graded = iter(pool.map(_grade, [(*job, next_kernel)
+                                            for job, next_kernel in zip(paths, standby)]))
+            return {assignment: [(label, results, check_expectations(results, expect), expect)
+                                 for (label, _nb, expect), results in zip(todo, graded)]
+                    for assignment, todo in plans.items()}
 
 
 def validate(root=None, assignments=(), jobs=2) -> int:
     course = Course.find(root)
     console = wide_console()
     failures = 0
-    for assignment in list(assignments) or course.assignment_ids():
+    ids = list(assignments) or course.assignment_ids()
+    graded = run_all(course, ids, jobs)
+    for assignment in ids:
         leaks = find_leaks(course, [assignment])
         report = Table(title=f"convgrade validate {assignment}")
         report.add_column("notebook", overflow="fold")
         report.add_column("score", justify="right")
         report.add_column("as expected", overflow="fold")
-        rows = run(course, assignment, jobs)
+        rows = graded[assignment]
         for label, results, problems, _expect in rows:
             report.add_row(label, f"{results['score']:g}/{results['max_score']:g}",
                            "yes" if not problems else "; ".join(problems))

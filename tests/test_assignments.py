@@ -21,9 +21,15 @@ ASSIGNMENTS = Course(ROOT).assignment_ids()
 NAMED_SHARE = 0.9      # of the catalogued mistakes, whose feedback must name their misconception
 
 
+@pytest.fixture(scope="module")
+def validated(course) -> dict:
+    """Every assignment's plan graded in one pool, as ``convgrade validate`` grades them."""
+    return validate.run_all(course, ASSIGNMENTS, jobs=2)
+
+
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_catalogue_through_the_pipeline(course, assignment):
-    rows = validate.run(course, assignment, jobs=2)
+def test_catalogue_through_the_pipeline(validated, assignment):
+    rows = validated[assignment]
     problems = [f"{label}: {p}" for label, _results, probs, _ in rows for p in probs]
     assert not problems, "\n".join(problems)
     labels = [label for label, _, _, _ in rows]
