@@ -215,6 +215,10 @@ def _grade_all(cluster, course, class_dir, todo, config, console, deliver) -> di
             index, (assignment, student) = next(waiting, (None, (None, None)))
             if index is None:
                 return
+            if not cluster.connected:
+                finish(GradedSubmission.failed(assignment, student, "", "the cluster's scheduler "
+                                               "was lost (run again to grade it)", sandboxed))
+                continue
             standby = index < len(todo) - max(1, cluster.workers)   # a next task may follow
             try:
                 task = read_task(course, class_dir, assignment, student, config, sandboxed, standby)

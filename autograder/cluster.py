@@ -50,6 +50,11 @@ class GradingCluster:
         return len(self.client.scheduler_info().get("workers", {}))
 
     @property
+    def connected(self) -> bool:
+        """False once the scheduler is lost (Dask then cancels every task it had)."""
+        return self.client.status == "running"
+
+    @property
     def address(self) -> str:
         return self.client.scheduler.address
 
