@@ -84,7 +84,12 @@ def status(class_dir, assignment: str, student: str) -> str:
 
 
 def _write(path: Path, content: dict) -> None:
+    write_atomically(path, json.dumps(content).encode())
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """``path`` holding ``data``, or as it was: never a half-written file (its folders made)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(content))
+    tmp.write_bytes(data)
     os.replace(tmp, path)

@@ -13,12 +13,11 @@ import base64
 import binascii
 import json
 import math
-import os
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from . import policy
-from .ledger import fingerprint
+from .ledger import fingerprint, write_atomically
 
 FORMAT = "convgrade-graded-submission/1"
 
@@ -104,10 +103,7 @@ def path_for(results_dir, assignment: str, student: str) -> Path:
 def write(result: GradedSubmission, results_dir) -> Path:
     """Write ``result`` to ``<results_dir>/<assignment>/<student>.json``, atomically."""
     path = path_for(results_dir, result.assignment, result.student)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(result.to_json())
-    os.replace(tmp, path)
+    write_atomically(path, result.to_json())
     return path
 
 
