@@ -59,58 +59,67 @@ def _open(shell, home, comm, message):
 
     def on_call(msg):
         call = wire.unpack_call(msg["content"]["data"], msg.get("buffers") or [], bounds)
-        reply = answer(shell.user_ns, call, monitor)
-        try:                  # encoding runs the student's objects (__array__, __iter__ ...)
-            data, buffers = wire.pack_reply(reply, bounds)
-        except _BaseException as error:
-            failed = wire.Outcome(error_type="ResultNotGradable",
-                                  error_message=f"the result cannot be graded: {_type(error).__name__}")
-            data, buffers = wire.pack_reply(wire.Reply(reply.id, [failed] * len(reply.outcomes),
-                                                       reply.shortcuts), bounds)
+        writer = wire.ReplyWriter(call.id, bounds)
+        shortcuts = answer(shell.user_ns, call, monitor, writer)
+        data, buffers = writer.message(shortcuts)
         comm.send(data, buffers=buffers)
 
     comm.on_msg(on_call)
     comm.send({"ready": True})
 
 
-def answer(namespace, call, monitor) -> "wire.Reply":
-    """Run ``call`` against the function of that name in ``namespace``."""
+def answer(namespace, call, monitor, writer) -> list:
+    """Run ``call`` against the function of that name in ``namespace``, adding each case's
+    outcome to ``writer`` (a ``wire.ReplyWriter``); the library convolutions seen."""
     function = namespace.get(call.function)
-    outcomes = []
     monitor.seen.clear()
     # an interrupt from the grader must stop the function, also when the kernel dispatches
     # this message beside a cell it is still finishing (it then installs no handler itself)
     interruptible = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGINT, signal.default_int_handler) if interruptible else None
     try:
-        _run_cases(function, call, monitor, outcomes)
+        _run_cases(function, call, monitor, writer)
     finally:
         if interruptible:
             signal.signal(signal.SIGINT, previous)
-    return wire.Reply(id=call.id, outcomes=outcomes, shortcuts=sorted(monitor.seen))
+    return sorted(monitor.seen)
 
 
-def _run_cases(function, call, monitor, outcomes):
+def _run_cases(function, call, monitor, writer):
+    """Each case: call the function under the monitor, then pack its result at once (packing
+    runs the student's objects too: ``__len__``, ``__iter__`` ...)."""
     for args, kwargs in call.cases:
         if not callable(function):
-            outcomes.append(wire.Outcome(error_type="NameError",
-                                         error_message=f"{call.function} is not defined (did its cell run?)"))
+            writer.add(wire.Outcome(error_type="NameError",
+                                    error_message=f"{call.function} is not defined (did its cell run?)"))
             continue
         monitor.start()
         try:
             value = function(*args, **kwargs)
         except KeyboardInterrupt:            # the grader gave up on this call: stop the batch
-            outcomes.extend([wire.Outcome(error_type="KeyboardInterrupt",
-                                          error_message="interrupted by the grader")]
-                            * (len(call.cases) - len(outcomes)))
+            _interrupted(call, writer)
             return
         except _BaseException as error:      # the student's exception is data for the grader
-            outcomes.append(wire.Outcome(error_type=_type(error).__name__,
-                                         error_message=_str(error)[:300]))
-        else:
-            outcomes.append(wire.Outcome(value=value))
+            writer.add(wire.Outcome(error_type=_type(error).__name__,
+                                    error_message=_str(error)[:300]))
+            continue
         finally:
             monitor.stop()
+        try:
+            writer.add(wire.Outcome(value=value))
+        except KeyboardInterrupt:
+            _interrupted(call, writer)
+            return
+        except _BaseException as error:
+            writer.add(wire.Outcome(error_type="ResultNotGradable",
+                                    error_message=f"the result cannot be graded: {_type(error).__name__}"))
+        del value
+
+
+def _interrupted(call, writer):
+    """The cases not answered yet: each interrupted."""
+    while len(writer.outcomes) < len(call.cases):
+        writer.add(wire.Outcome(error_type="KeyboardInterrupt", error_message="interrupted by the grader"))
 
 
 class Monitor:

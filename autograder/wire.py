@@ -751,18 +751,41 @@ def _pack_outcome(outcome: Outcome, bounds: Bounds, buffers: list) -> dict:
     except RecursionError:
         del buffers[mark:]
         return _error_outcome(ResultTooLarge.outcome_type, "the result is nested too deeply to grade")
-    except Exception as error:  # noqa: BLE001 - the student's objects may raise anything
+    except KeyboardInterrupt:
+        del buffers[mark:]
+        raise
+    except BaseException as error:  # noqa: BLE001 - the student's objects may raise anything
         del buffers[mark:]
         return _error_outcome(WireError.outcome_type, f"the result cannot be graded: "
                               f"{_type_name(error)}: {error}")
 
 
+class ReplyWriter:
+    """The kernel's side of a reply, packed one outcome at a time as each case returns: the
+    kernel then holds one raw result at a time, so a function that returns something far too
+    large is refused at once instead of piling such results up until memory runs out."""
+
+    def __init__(self, call_id: int, bounds: Bounds):
+        self.call_id, self.bounds = call_id, bounds
+        self.outcomes: list = []
+        self.buffers: list = []
+
+    def add(self, outcome: Outcome):
+        self.outcomes.append(_pack_outcome(outcome, self.bounds, self.buffers))
+
+    def message(self, shortcuts) -> tuple[dict, list[bytes]]:
+        """(JSON-able message, buffers) of the outcomes added so far."""
+        shortcuts = sorted({str(s)[:SHORTCUT_CHARS] for s in shortcuts})[:SHORTCUTS]
+        return {"id": self.call_id, "outcomes": self.outcomes, "shortcuts": shortcuts}, \
+            self.buffers
+
+
 def pack_reply(reply: Reply, bounds: Bounds) -> tuple[dict, list[bytes]]:
     """A :class:`Reply` -> (JSON-able message, buffers)."""
-    buffers = []
-    outcomes = [_pack_outcome(outcome, bounds, buffers) for outcome in reply.outcomes]
-    shortcuts = sorted({str(s)[:SHORTCUT_CHARS] for s in reply.shortcuts})[:SHORTCUTS]
-    return {"id": reply.id, "outcomes": outcomes, "shortcuts": shortcuts}, buffers
+    writer = ReplyWriter(reply.id, bounds)
+    for outcome in reply.outcomes:
+        writer.add(outcome)
+    return writer.message(reply.shortcuts)
 
 
 def _unpack_outcome(data, reader: _Reader) -> Outcome:

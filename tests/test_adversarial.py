@@ -283,8 +283,12 @@ VERDICT_EXPLOITS = {
                 out = [out]
             return out
         """)), "nested"),
-    "returns_eight_20_mb_lists": (wrapping(
-        "def corr2d(X, K):\n    return [[0.5] * 2_500_000 for _ in range(8)]\n"), "too large"),
+    # built once, so every case hands the grader 160 MB at once and costs the kernel nothing
+    "returns_eight_20_mb_lists": (wrapping(textwrap.dedent("""
+        _lists = [[0.5] * 2_500_000 for _ in range(8)]
+        def corr2d(X, K):
+            return _lists
+        """)), "too large"),
     "returns_an_exponent_tower": (wrapping(textwrap.dedent("""
         import sympy
         def corr2d(X, K):
@@ -549,8 +553,7 @@ def graded(tmp_path_factory, planted):
 
 
 WAIT_OUT_LIMITS = ("hang_ignoring_interrupts", "floods_the_grader_with_messages", "hangs_when_graded",
-                   "returns_an_exponent_tower", "encoding_hangs", "returns_eight_20_mb_lists",
-                   "hangs_at_top_level")
+                   "returns_an_exponent_tower", "encoding_hangs", "hangs_at_top_level")
 
 
 def test_enough_exploits():

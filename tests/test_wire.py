@@ -9,9 +9,11 @@ others.
 from __future__ import annotations
 
 import datetime
+import gc
 import json
 import time
 import tracemalloc
+import weakref
 
 import numpy as np
 import pytest
@@ -635,6 +637,55 @@ def test_an_object_that_raises_while_encoded_fails_its_outcome_only():
     data, _ = pack_reply(Reply(1, [Outcome(Hostile([1])), Outcome(2)], []), BOUNDS)
     assert data["outcomes"][0]["error_type"] == "ResultNotGradable"
     assert data["outcomes"][1] == {"value": {"int": 2}}
+
+
+def test_the_harness_packs_each_result_before_the_next_case_runs():
+    """A function whose every result is large must not pile them up in the kernel until its
+    memory runs out: one case's result is packed and released before the next case runs."""
+    from convgrade import harness
+    refs, alive = [], []
+
+    def corr2d(X, K):
+        gc.collect()
+        alive.append(sum(ref() is not None for ref in refs))
+        out = np.zeros(3)
+        refs.append(weakref.ref(out))
+        return out
+
+    call = Call(1, "corr2d", [((np.ones((2, 2)), np.ones((1, 1))), {})] * 5)
+    writer = wire.ReplyWriter(1, BOUNDS)
+    harness.answer({"corr2d": corr2d}, call, harness.Monitor([], []), writer)
+    assert alive == [0] * 5
+    data, buffers = writer.message([])
+    got = unpack_reply(json.loads(json.dumps(data)), buffers, BOUNDS, 1, 5)
+    for outcome in got.outcomes:
+        np.testing.assert_array_equal(outcome.value, np.zeros(3))
+
+
+def test_an_interrupt_while_a_result_is_packed_answers_every_case_and_runs_no_more():
+    """The grader's interrupt may land while the kernel packs a result (the student's
+    ``__iter__`` runs then): that case and the rest are "interrupted", and the function is
+    not called again."""
+    from convgrade import harness
+
+    class Stalling(list):
+        def __iter__(self):
+            raise KeyboardInterrupt
+
+    results = [np.ones(2), Stalling([1]), np.ones(2)]
+    calls = []
+
+    def corr2d(X, K):
+        calls.append(1)
+        return results[len(calls) - 1]
+
+    call = Call(4, "corr2d", [((np.ones((2, 2)), np.ones((1, 1))), {})] * 3)
+    writer = wire.ReplyWriter(4, BOUNDS)
+    harness.answer({"corr2d": corr2d}, call, harness.Monitor([], []), writer)
+    assert len(calls) == 2
+    got = unpack_reply(*writer.message([]), BOUNDS, 4, 3)
+    np.testing.assert_array_equal(got.outcomes[0].value, np.ones(2))
+    assert [o.error_type for o in got.outcomes] == ["", "KeyboardInterrupt", "KeyboardInterrupt"]
 
 
 def test_the_kernel_caps_and_sorts_its_shortcuts():
