@@ -4,7 +4,8 @@ starts and before any student code runs.
 The grader opens a Jupyter comm with target ``convgrade``; its opening message carries the
 decoding bounds and the names of the library convolutions to watch. Every later message is a
 ``wire.Call``: look the function up by name in the user namespace (the only thing ever looked
-up there), call it once per case, and answer with a ``wire.Reply`` of raw results. The harness
+up there), call it once per case, pack each result within the bounds as soon as it returns
+(so the kernel holds one raw result at a time), and answer with the reply. The harness
 decides nothing: the grader judges every value and decides the shortcut rule from the
 submission's source; what the monitor here sees at run time is only a second signal.
 

@@ -26,7 +26,7 @@ from convgrade.students import CHEAT, fill, solution_answers, tamper
 
 # the exploits that hang wait out these limits (production: 60 s per cell and per call, a
 # kernel that ignores an interrupt is stopped 10 s later)
-LIMITS = {"timeout": 3, "call_timeout": 3, "interrupt_grace": 3, "memory_limit": 1536 * 2**20,
+LIMITS = {"timeout": 2, "call_timeout": 2, "interrupt_grace": 2, "memory_limit": 1536 * 2**20,
           "notebook_timeout": 240}
 MARK = uuid.uuid4().hex[:12]          # names the processes exploits leave behind
 
