@@ -151,7 +151,8 @@ def grade_class(course: Course, class_dir, assignments=(), jobs=2, console=None,
     local workers. The results are recorded into the gradebook here, one at a time, as they
     come. With ``shard = (index, count)`` only that slice is graded, and each result is
     written to ``results_dir`` instead (``convgrade gather`` records them); the gradebook is
-    not touched.
+    not touched; otherwise a gradebook that cannot be opened raises
+    :class:`GradebookUnavailable` before anything is graded.
 
     Safe to kill at any point and run again: a submission counts as graded only once its
     grades and feedback are written (or its result file, for a shard)."""
@@ -162,6 +163,8 @@ def grade_class(course: Course, class_dir, assignments=(), jobs=2, console=None,
             stack.enter_context(workers)     # closed however this ends
         config = class_config(course, class_dir, db_url)
         config.ExecuteWithChecks.sandbox = sandboxed
+        if not shard:
+            check_gradebook(config.CourseDirectory.db_url)
         if sandboxed and missing():
             raise SandboxUnavailable(missing())
         sweep()                      # what a grader killed before left behind
@@ -193,14 +196,13 @@ def grade_class(course: Course, class_dir, assignments=(), jobs=2, console=None,
                 deliver = partial(record, config, gradebook)
             if probe is not None and probe.result():
                 raise SandboxUnavailable(probe.result())
-        return _grade_all(workers, course, class_dir, todo, config, console, deliver)
+        return _grade_all(workers, course, class_dir, todo, config, sandboxed, console, deliver)
 
 
-def _grade_all(cluster, course, class_dir, todo, config, console, deliver) -> dict:
+def _grade_all(cluster, course, class_dir, todo, config, sandboxed, console, deliver) -> dict:
     """Hand ``todo`` to ``cluster`` a few at a time and ``deliver`` each result as it comes;
     returns the errors of the submissions that could not be graded."""
     failed, tasks = {}, {}
-    sandboxed = bool(config.ExecuteWithChecks.get("sandbox", True))
     waiting = iter(enumerate(todo))
     running = as_completed()
 
@@ -353,8 +355,6 @@ def autograde_class(root=None, assignments=(), jobs=2, export="grades.csv", clas
     if shard:
         results_dir = Path(results_dir or class_dir / "results").resolve()
     try:
-        if not shard:
-            check_gradebook(class_config(course, class_dir, db_url).CourseDirectory.db_url)
         failed = grade_class(course, class_dir, assignments, jobs, console, force=force,
                              sandboxed=sandboxed, workers=workers, scheduler=scheduler,
                              shard=shard, results_dir=results_dir, db_url=db_url)
@@ -363,8 +363,6 @@ def autograde_class(root=None, assignments=(), jobs=2, export="grades.csv", clas
               "--no-sandbox grades anyway, unsandboxed", file=sys.stderr)
         return 2
     except GradebookUnavailable as error:
-        if workers is not None:
-            workers.close()
         print(f"convgrade autograde: the gradebook {error}", file=sys.stderr)
         return 2
     if not sandboxed:

@@ -379,6 +379,30 @@ def test_a_class_graded_into_postgresql_killed_and_resumed_matches_the_sqlite_ba
 
 
 
+def test_a_gradebook_that_cannot_be_opened_is_said_in_one_line_before_anything_is_graded(
+        course_dir, tmp_path, capsys):
+    """A database that is not there, or whose driver is not installed: autograde and export
+    exit 2 with one line naming the gradebook (its password hidden), and nothing is graded."""
+    from convgrade.cli import main
+    class_dir = tmp_path / "class"
+    _class(course_dir, class_dir)
+    no_server = f"postgresql://postgres:hunter2@/gradebook?host={tmp_path / 'no-server'}"
+    no_driver = "mysql://grader:hunter2@127.0.0.1/gradebook"
+    for url, why in ((no_server, "cannot be opened"), (no_driver, "driver (MySQLdb) is not installed")):
+        for command in ("autograde", "export"):
+            args = [command, "--class-dir", class_dir, "--db", url]
+            if command == "autograde":
+                args.insert(1, "conv_layer")
+            code = main(["--course", str(course_dir), *map(str, args)])
+            printed = capsys.readouterr()
+            assert code == 2, (command, url, printed.out, printed.err)
+            lines = printed.err.strip().splitlines()
+            assert len(lines) == 1 and f"convgrade {command}: the gradebook" in lines[0], lines
+            assert why in lines[0] and "hunter2" not in lines[0], lines
+    assert graded_markers(class_dir) == []
+    assert not (class_dir / "autograded").exists() and not (class_dir / "gradebook.db").exists()
+
+
 def test_a_shard_is_named_i_of_n():
     import argparse
     from convgrade.cli import shard
