@@ -53,6 +53,7 @@ from pathlib import Path
 
 from . import policy
 from .exports import RosterError, read_roster
+from .ledger import is_folder_name
 from .submission import CannotGrade, collect_files, one_line, read_notebook_bytes, shown
 
 MANIFEST = "collected.csv"
@@ -116,11 +117,6 @@ class Collection:
     """What one run collected, and what it could not."""
     submissions: list = field(default_factory=list)
     failures: list = field(default_factory=list)
-
-
-def is_plain_name(name: str) -> bool:
-    """Can ``name`` (a student or assignment id) be one folder of the class folder?"""
-    return bool(name) and not name.startswith(".") and not any(c in name for c in "/\\\0")
 
 
 def read_repositories(path) -> list:
@@ -263,7 +259,7 @@ def from_repositories(roster, assignments, class_dir, token: str | None = None) 
             for assignment in assignments:
                 repository = student.repository.replace("{assignment}", assignment)
                 try:
-                    if not is_plain_name(student.student_id):
+                    if not is_folder_name(student.student_id):
                         raise CannotCollect("the student id cannot be a folder name")
                     collection.submissions.append(_from_checkout(
                         checkout_of(repository, student.ref), student, repository, assignment,
@@ -349,7 +345,7 @@ def from_canvas_zip(archive_path, roster, assignment: str, class_dir) -> Collect
                                         f"{', '.join(shown(e.filename) for e, _ in found)}): "
                                         "submit only one")
                 entry, named = found[0]
-                if not is_plain_name(student):
+                if not is_folder_name(student):
                     raise CannotCollect("the student id cannot be a folder name")
                 store(class_dir, student, assignment, _read_entry(archive, entry))
                 collection.submissions.append(Submission(student, assignment,

@@ -15,6 +15,14 @@ import os
 from pathlib import Path
 
 
+def is_folder_name(name: str) -> bool:
+    """Can ``name`` (a student or assignment id) be one folder of the class folder? Not empty,
+    at most 255 characters, no path separator or NUL, and no leading dot (``.`` and ``..``
+    climb; the class's ``submitted/*/*`` never lists a hidden folder)."""
+    return 0 < len(name) <= 255 and not name.startswith(".") and \
+        not any(c in name for c in "/\\\0")
+
+
 def submission_folder(class_dir, assignment: str, student: str) -> Path:
     return Path(class_dir, "submitted", student, assignment)
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from . import policy
-from .ledger import fingerprint, write_atomically
+from .ledger import fingerprint, is_folder_name, write_atomically
 
 FORMAT = "convgrade-graded-submission/1"
 
@@ -152,7 +152,7 @@ def _optional(value, kind, what):
 def _name(value, what) -> str:
     """An assignment or student id: one path component, as nbgrader's folders use them."""
     value = _typed(value, str, what)
-    if not value or len(value) > 255 or value in (".", "..") or any(c in value for c in "/\\\0"):
+    if not is_folder_name(value):
         raise ResultError(f"{what}: {value[:80]!r} is not a valid id")
     return value
 

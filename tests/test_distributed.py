@@ -410,3 +410,12 @@ def test_a_shard_is_named_i_of_n():
     for wrong in ("0/3", "4/3", "3", "a/b", "1/2/3", "-1/2"):
         with pytest.raises(argparse.ArgumentTypeError):
             shard(wrong)
+
+
+def test_a_student_or_assignment_id_is_one_folder_name():
+    """The one rule collect, results and gather share for ids that become folders."""
+    from convgrade.ledger import is_folder_name
+    for good in ("ada", "bo-2", "Zoë", "x" * 255, "a.b"):
+        assert is_folder_name(good), good
+    for bad in ("", ".", "..", ".hidden", "a/b", "a\\b", "a\0b", "x" * 256):
+        assert not is_folder_name(bad), bad
